@@ -1,0 +1,391 @@
+"""The journal: every upload's state in SQLite (WAL, synchronous=FULL), so work survives a kill.
+
+Each step of an upload is written before and after it happens; a kill at any instant leaves a
+state from which the engine continues. No token is ever written here.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from uploader_gui.transfer.model import (ConflictPolicy, Destination, UploadItem,
+                                         UploadState)
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS uploads (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    path TEXT NOT NULL,
+    name TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    destination TEXT NOT NULL,
+    subfolders TEXT NOT NULL,
+    conflict TEXT NOT NULL,
+    state TEXT NOT NULL,
+    bytes_done INTEGER NOT NULL DEFAULT 0,
+    error TEXT,
+    procore_id INTEGER,
+    web_url TEXT,
+    created_at REAL NOT NULL,
+    finished_at REAL,
+    -- the transfer: what Procore and storage know of this file
+    phase TEXT NOT NULL DEFAULT 'new',
+    folder_id INTEGER,
+    version_of INTEGER,
+    segment_size INTEGER,
+    upload_uuid TEXT,
+    upload_owner TEXT,
+    upload_created_at REAL,
+    instructions TEXT,
+    assoc_name TEXT,
+    assoc_started_at REAL
+);
+CREATE INDEX IF NOT EXISTS uploads_state ON uploads(state);
+CREATE TABLE IF NOT EXISTS segments (
+    upload_id INTEGER NOT NULL REFERENCES uploads(id) ON DELETE CASCADE,
+    idx INTEGER NOT NULL,
+    offset INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    md5 TEXT,
+    url TEXT,
+    headers TEXT,
+    etag TEXT,
+    PRIMARY KEY (upload_id, idx)
+);
+"""
+
+
+class Phase:
+    """How far the transfer of one file has come (stored as text in ``uploads.phase``)."""
+
+    #: Nothing sent yet; segment hashes may or may not be stored.
+    NEW = "new"
+    #: Procore created the upload; ``upload_uuid`` and the storage instructions are stored.
+    CREATED = "created"
+    #: All bytes are in storage and (segmented) Procore confirmed the upload complete.
+    STORED = "stored"
+    #: The association request was sent; whether Procore recorded it is not known yet.
+    ASSOCIATING = "associating"
+    #: The file is in Procore.
+    ASSOCIATED = "associated"
+
+
+@dataclass
+class SegmentRecord:
+    """One segment: where it is in the file, its hashes, and what storage answered."""
+
+    index: int
+    offset: int
+    size: int
+    sha256: str
+    md5: str | None = None
+    url: str | None = None
+    headers: dict[str, str] | None = None
+    etag: str | None = None
+
+
+@dataclass
+class TransferRecord:
+    """The Procore side of one upload, as the journal holds it."""
+
+    phase: str = Phase.NEW
+    folder_id: int | None = None
+    version_of: int | None = None
+    segment_size: int | None = None
+    upload_uuid: str | None = None
+    upload_owner: str | None = None
+    upload_created_at: float | None = None
+    #: Non-segmented: {"url": ..., "fields": [[name, value], ...]} (field order kept).
+    instructions: dict[str, Any] | None = None
+    assoc_name: str | None = None
+    assoc_started_at: float | None = None
+    segments: list[SegmentRecord] = field(default_factory=list)
+
+
+class JournalCorrupt(Exception):
+    """The journal file could not be read; it was moved aside."""
+
+
+class Journal:
+    """Thread-safe access to the journal database. One instance per process."""
+
+    def __init__(self, connection: sqlite3.Connection, path: Path,
+                 recovered_from: Path | None = None) -> None:
+        self._db = connection
+        self._lock = threading.RLock()
+        self.path = path
+        #: Where a corrupt journal was moved to when this one was opened, if that happened.
+        self.recovered_from = recovered_from
+
+    # ----------------------------------------------------------------- opening
+    @classmethod
+    def open(cls, path: Path | None = None) -> Journal:
+        """Open (or create) the journal; a corrupt one is moved aside and a new one started."""
+        if path is None:
+            from uploader_gui.config import data_dir
+
+            path = data_dir() / "journal.sqlite3"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            return cls(_connect(path), path)
+        except sqlite3.DatabaseError as exc:
+            aside = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
+            log.error("journal %s is unreadable (%s); moved to %s", path, exc, aside)
+            for suffix in ("", "-wal", "-shm"):
+                src = Path(str(path) + suffix)
+                if src.exists():
+                    os.replace(src, Path(str(aside) + suffix))
+            return cls(_connect(path), path, recovered_from=aside)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            with self._db:  # commits, or rolls back on an exception
+                yield self._db
+
+    # ------------------------------------------------------------------- items
+    def add_items(self, items: Iterable[UploadItem]) -> list[UploadItem]:
+        """Store new items (ids are assigned) in one transaction."""
+        stored: list[UploadItem] = []
+        now = time.time()
+        with self._tx() as db:
+            for item in items:
+                cur = db.execute(
+                    "INSERT INTO uploads (path, name, size, mtime_ns, destination, subfolders,"
+                    " conflict, state, created_at) VALUES (?,?,?,?,?,?,?,?,?)",
+                    (str(item.path), item.name, item.size, item.mtime_ns,
+                     json.dumps(item.destination.to_json()), json.dumps(list(item.subfolders)),
+                     item.conflict.value, UploadState.QUEUED.value, now))
+                item.id = int(cur.lastrowid or 0)
+                item.created_at = now
+                item.state = UploadState.QUEUED
+                stored.append(item)
+        return stored
+
+    def get(self, upload_id: int) -> UploadItem:
+        with self._lock:
+            row = self._db.execute("SELECT * FROM uploads WHERE id=?", (upload_id,)).fetchone()
+        if row is None:
+            raise KeyError(upload_id)
+        return _item(row)
+
+    def items(self) -> list[UploadItem]:
+        with self._lock:
+            rows = self._db.execute("SELECT * FROM uploads ORDER BY id").fetchall()
+        return [_item(r) for r in rows]
+
+    def unfinished(self) -> list[UploadItem]:
+        done = tuple(s.value for s in UploadState if s.finished)
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT * FROM uploads WHERE state NOT IN ({','.join('?' * len(done))})"
+                " ORDER BY id", done).fetchall()
+        return [_item(r) for r in rows]
+
+    def known_files(self) -> dict[tuple[str, str, str], UploadItem]:
+        """Items by (path, destination, subfolders), leaving out failed and cancelled ones."""
+        skip = (UploadState.FAILED.value, UploadState.CANCELLED.value)
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT * FROM uploads WHERE state NOT IN (?,?) ORDER BY id", skip).fetchall()
+        return {(r["path"], _dest_key(r["destination"]), r["subfolders"]): _item(r)
+                for r in rows}
+
+    def update(self, upload_id: int, **values: Any) -> None:
+        """Change item columns: state, bytes_done, error, procore_id, web_url, size, ..."""
+        if not values:
+            return
+        cols = []
+        args: list[Any] = []
+        for key, value in values.items():
+            if key not in _UPDATABLE:
+                raise KeyError(key)
+            if isinstance(value, UploadState | ConflictPolicy):
+                value = value.value
+            elif key == "instructions" and value is not None:
+                value = json.dumps(value)
+            cols.append(f"{key}=?")
+            args.append(value)
+        if "state" in values:
+            state = UploadState(args[cols.index("state=?")])
+            cols.append("finished_at=?")
+            args.append(time.time() if state.finished else None)
+        with self._tx() as db:
+            db.execute(f"UPDATE uploads SET {', '.join(cols)} WHERE id=?", (*args, upload_id))
+
+    def remove(self, upload_ids: Iterable[int]) -> int:
+        ids = list(upload_ids)
+        with self._tx() as db:
+            for upload_id in ids:
+                db.execute("DELETE FROM segments WHERE upload_id=?", (upload_id,))
+                db.execute("DELETE FROM uploads WHERE id=?", (upload_id,))
+        return len(ids)
+
+    def prune(self, older_than_days: float) -> int:
+        """Forget finished uploads older than the given age (history is kept until then)."""
+        cutoff = time.time() - older_than_days * 86400
+        done = tuple(s.value for s in UploadState if s.finished)
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT id FROM uploads WHERE state IN ({','.join('?' * len(done))})"
+                " AND finished_at IS NOT NULL AND finished_at < ?", (*done, cutoff)).fetchall()
+        return self.remove(r["id"] for r in rows)
+
+    # ---------------------------------------------------------------- transfer
+    def transfer(self, upload_id: int) -> TransferRecord:
+        with self._lock:
+            row = self._db.execute("SELECT * FROM uploads WHERE id=?", (upload_id,)).fetchone()
+            if row is None:
+                raise KeyError(upload_id)
+            segs = self._db.execute(
+                "SELECT * FROM segments WHERE upload_id=? ORDER BY idx", (upload_id,)).fetchall()
+        return TransferRecord(
+            phase=row["phase"], folder_id=row["folder_id"], version_of=row["version_of"],
+            segment_size=row["segment_size"], upload_uuid=row["upload_uuid"],
+            upload_owner=row["upload_owner"], upload_created_at=row["upload_created_at"],
+            instructions=json.loads(row["instructions"]) if row["instructions"] else None,
+            assoc_name=row["assoc_name"], assoc_started_at=row["assoc_started_at"],
+            segments=[SegmentRecord(index=s["idx"], offset=s["offset"], size=s["size"],
+                                    sha256=s["sha256"], md5=s["md5"], url=s["url"],
+                                    headers=json.loads(s["headers"]) if s["headers"] else None,
+                                    etag=s["etag"]) for s in segs])
+
+    def save_hashes(self, upload_id: int, segment_size: int,
+                    segments: list[SegmentRecord]) -> None:
+        """Store freshly computed segment hashes; forgets any earlier Procore upload."""
+        with self._tx() as db:
+            db.execute("DELETE FROM segments WHERE upload_id=?", (upload_id,))
+            db.executemany(
+                "INSERT INTO segments (upload_id, idx, offset, size, sha256, md5)"
+                " VALUES (?,?,?,?,?,?)",
+                [(upload_id, s.index, s.offset, s.size, s.sha256, s.md5) for s in segments])
+            db.execute(
+                "UPDATE uploads SET phase=?, segment_size=?, upload_uuid=NULL, upload_owner=NULL,"
+                " upload_created_at=NULL, instructions=NULL WHERE id=?",
+                (Phase.NEW, segment_size, upload_id))
+
+    def save_created(self, upload_id: int, uuid: str, owner: str | None, created_at: float,
+                     instructions: dict[str, Any] | None,
+                     segment_links: list[tuple[str, dict[str, str]]] | None) -> None:
+        """Record Procore's new upload and its storage instructions (segment links in order)."""
+        with self._tx() as db:
+            db.execute(
+                "UPDATE uploads SET phase=?, upload_uuid=?, upload_owner=?, upload_created_at=?,"
+                " instructions=? WHERE id=?",
+                (Phase.CREATED, uuid, owner, created_at,
+                 json.dumps(instructions) if instructions is not None else None, upload_id))
+            if segment_links is not None:
+                db.executemany(
+                    "UPDATE segments SET url=?, headers=?, etag=NULL WHERE upload_id=? AND idx=?",
+                    [(url, json.dumps(headers), upload_id, i)
+                     for i, (url, headers) in enumerate(segment_links)])
+
+    def save_links(self, upload_id: int, created_at: float,
+                   instructions: dict[str, Any] | None,
+                   segment_links: list[tuple[str, dict[str, str]]] | None) -> None:
+        """Replace the storage links of the same Procore upload (re-signed); ETags are kept."""
+        with self._tx() as db:
+            db.execute("UPDATE uploads SET upload_created_at=?, instructions=? WHERE id=?",
+                       (created_at, json.dumps(instructions) if instructions else None,
+                        upload_id))
+            if segment_links is not None:
+                db.executemany(
+                    "UPDATE segments SET url=?, headers=? WHERE upload_id=? AND idx=?",
+                    [(url, json.dumps(headers), upload_id, i)
+                     for i, (url, headers) in enumerate(segment_links)])
+
+    def save_etag(self, upload_id: int, index: int, etag: str) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE segments SET etag=? WHERE upload_id=? AND idx=?",
+                       (etag, upload_id, index))
+
+    def set_phase(self, upload_id: int, phase: str, **values: Any) -> None:
+        self.update(upload_id, phase=phase, **values)
+
+    def restart_transfer(self, upload_id: int, keep_hashes: bool) -> None:
+        """Forget the Procore upload (and, unless ``keep_hashes``, the segment hashes)."""
+        with self._tx() as db:
+            if keep_hashes:
+                db.execute("UPDATE segments SET url=NULL, headers=NULL, etag=NULL"
+                           " WHERE upload_id=?", (upload_id,))
+            else:
+                db.execute("DELETE FROM segments WHERE upload_id=?", (upload_id,))
+            db.execute(
+                "UPDATE uploads SET phase=?, upload_uuid=NULL, upload_owner=NULL,"
+                " upload_created_at=NULL, instructions=NULL, assoc_name=NULL,"
+                " assoc_started_at=NULL, bytes_done=0"
+                + ("" if keep_hashes else ", segment_size=NULL") + " WHERE id=?",
+                (Phase.NEW, upload_id))
+
+
+_UPDATABLE = {"state", "bytes_done", "error", "procore_id", "web_url", "size", "mtime_ns",
+              "name", "phase", "folder_id", "version_of", "assoc_name", "assoc_started_at",
+              "instructions", "conflict"}
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    if not path.exists():
+        # Created readable by the user only, before SQLite opens it.
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
+    try:
+        db.row_factory = sqlite3.Row
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=FULL")
+        db.execute("PRAGMA foreign_keys=ON")
+        result = db.execute("PRAGMA quick_check").fetchone()[0]
+        if result != "ok":
+            raise sqlite3.DatabaseError(f"integrity check failed: {result}")
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if version not in (0, SCHEMA_VERSION):
+            raise sqlite3.DatabaseError(f"journal schema {version} is newer than this app")
+        db.executescript(_SCHEMA)
+        db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        # isolation_level=None is autocommit; "with db" still needs explicit transactions.
+        db.isolation_level = "DEFERRED"
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
+def _dest_key(destination_json: str) -> str:
+    data = json.loads(destination_json)
+    data.pop("label", None)
+    return json.dumps(data, sort_keys=True)
+
+
+def destination_key(destination: Destination) -> str:
+    """The form of a destination used to spot the same file queued twice for one place."""
+    data = destination.to_json()
+    data.pop("label", None)
+    return json.dumps(data, sort_keys=True)
+
+
+def _item(row: sqlite3.Row) -> UploadItem:
+    return UploadItem(
+        id=row["id"], path=Path(row["path"]), size=row["size"], mtime_ns=row["mtime_ns"],
+        destination=Destination.from_json(json.loads(row["destination"])),
+        subfolders=tuple(json.loads(row["subfolders"])), name=row["name"],
+        conflict=ConflictPolicy(row["conflict"]), state=UploadState(row["state"]),
+        bytes_done=row["bytes_done"], error=row["error"], procore_id=row["procore_id"],
+        web_url=row["web_url"], created_at=row["created_at"], finished_at=row["finished_at"])

@@ -1,0 +1,153 @@
+"""Attaching a stored upload to a Documents folder, a file's versions or a photo album — once.
+
+The association request is journalled before it is sent. When its outcome is unknown (a kill,
+a lost answer), Procore is searched before asking again, so a document is never created twice.
+Procore's document listings do not say which upload a file came from, so a file counts as ours
+when its name, size and creation time fit (see :func:`_ours`).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from datetime import datetime
+from typing import Any
+
+from uploader_gui.journal.store import Journal, Phase
+from uploader_gui.procore.client import ProcoreClient, Scope
+from uploader_gui.procore.errors import ProcoreError, ValidationFailed
+from uploader_gui.transfer.folders import FolderResolver, same_name
+from uploader_gui.transfer.model import (ConflictPolicy, DestinationKind, UploadItem,
+                                         UploadState)
+
+log = logging.getLogger(__name__)
+
+#: How far Procore's clock may be from ours when matching creation times.
+CLOCK_SLACK = 600.0
+
+
+class Associated:
+    """The outcome: the Procore id of the document, photo or version's file, and its state."""
+
+    def __init__(self, procore_id: int | None, state: UploadState) -> None:
+        self.procore_id = procore_id
+        self.state = state
+
+
+def associate(item: UploadItem, scope: Scope, client: ProcoreClient, journal: Journal,
+              folders: FolderResolver, attempts: int = 3) -> Associated:
+    rec = journal.transfer(item.id)
+    if rec.phase == Phase.ASSOCIATING:
+        found = find_existing(item, scope, client, journal, folders)
+        if found is not None:
+            return Associated(found, UploadState.DONE)
+    assert rec.upload_uuid is not None
+    last_error: ProcoreError | None = None
+    for _attempt in range(attempts):
+        journal.set_phase(item.id, Phase.ASSOCIATING, assoc_name=item.name,
+                          assoc_started_at=time.time())
+        try:
+            result = _send(item, scope, client, journal, rec.upload_uuid)
+        except ValidationFailed as exc:
+            clash = _name_clash(exc)
+            if clash and item.conflict is ConflictPolicy.SKIP:
+                existing = folders.find_file(scope, rec.folder_id, item.name, fresh=True)
+                return Associated(int(existing["id"]) if existing else None,
+                                  UploadState.SKIPPED)
+            if clash and item.conflict is ConflictPolicy.NEW_VERSION:
+                existing = folders.find_file(scope, rec.folder_id, item.name, fresh=True)
+                if existing is not None:
+                    journal.update(item.id, version_of=int(existing["id"]))
+                    continue
+            raise
+        except ProcoreError as exc:
+            if not exc.retryable:
+                raise
+            # The request may have been recorded although the answer was lost: look first.
+            last_error = exc
+            found = find_existing(item, scope, client, journal, folders)
+            if found is not None:
+                return Associated(found, UploadState.DONE)
+            continue
+        procore_id = result.get("id")
+        if not isinstance(procore_id, int):
+            raise ProcoreError("Procore did not say which document it created.")
+        if item.destination.kind is not DestinationKind.PHOTO_ALBUM:
+            folders.forget(scope, rec.folder_id)
+        journal.set_phase(item.id, Phase.ASSOCIATED)
+        return Associated(procore_id, UploadState.DONE)
+    assert last_error is not None
+    raise last_error
+
+
+def _send(item: UploadItem, scope: Scope, client: ProcoreClient, journal: Journal,
+          uuid: str) -> dict[str, Any]:
+    rec = journal.transfer(item.id)
+    dest = item.destination
+    if dest.kind is DestinationKind.PHOTO_ALBUM:
+        return client.create_image(scope, uuid, item.name, dest.album_id)
+    if rec.version_of is not None:
+        answer = client.create_file_version(scope, rec.version_of, uuid)
+        # A version's answer describes the version; the document keeps its own id.
+        return {**answer, "id": rec.version_of}
+    return client.create_file(scope, uuid, item.name, rec.folder_id,
+                              unique_name=item.conflict is ConflictPolicy.KEEP_BOTH)
+
+
+def _name_clash(exc: ValidationFailed) -> bool:
+    return any("taken" in m for m in exc.fields.get("name", [])) or "taken" in exc.message
+
+
+def find_existing(item: UploadItem, scope: Scope, client: ProcoreClient, journal: Journal,
+                  folders: FolderResolver) -> int | None:
+    """The id of what an earlier, unanswered association request created, if it did."""
+    rec = journal.transfer(item.id)
+    started = rec.assoc_started_at or 0.0
+    name = rec.assoc_name or item.name
+    if item.destination.kind is DestinationKind.PHOTO_ALBUM:
+        for image in client.images(scope, item.destination.album_id):
+            if _ours(image, name, item.size, started, allow_renamed=False):
+                return int(image["id"])
+        return None
+    listing = folders.listing(scope, rec.folder_id, fresh=True)
+    for doc in listing.get("files") or []:
+        if rec.version_of is not None:
+            if int(doc.get("id", -1)) == rec.version_of:
+                for version in doc.get("file_versions") or []:
+                    if _ours(version, None, item.size, started, allow_renamed=False):
+                        return rec.version_of
+        elif _ours(doc, name, item.size, started,
+                   allow_renamed=item.conflict is ConflictPolicy.KEEP_BOTH):
+            return int(doc["id"])
+    return None
+
+
+def _ours(record: dict[str, Any], name: str | None, size: int, started: float,
+          allow_renamed: bool) -> bool:
+    if name is not None:
+        got = str(record.get("name") or "")
+        if not same_name(got, name) and not (allow_renamed and _renamed_from(got, name)):
+            return False
+    if record.get("size") is not None and int(record["size"]) != size:
+        return False
+    created = _timestamp(record.get("created_at"))
+    return created is None or created >= started - CLOCK_SLACK
+
+
+def _renamed_from(got: str, name: str) -> bool:
+    """Procore's unique naming: "plan.pdf" becomes "plan (1).pdf", "plan (2).pdf", ..."""
+    stem, dot, ext = name.rpartition(".")
+    if not dot:
+        stem, ext = name, ""
+    pattern = re.escape(stem) + r" \(\d+\)" + (re.escape("." + ext) if dot else "")
+    return re.fullmatch(pattern, got, flags=re.IGNORECASE) is not None
+
+
+def _timestamp(value: Any) -> float | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None

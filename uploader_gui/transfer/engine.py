@@ -1,0 +1,338 @@
+"""The upload engine: queues files in the journal and carries each one into Procore.
+
+Thread-safe and Qt-free. The caller decides how many files run at once (a thread pool in the
+command line, QThread workers in the window); the engine sends one file's segments in parallel
+from its own bounded pool and stops every thread it started in :meth:`UploadEngine.close`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import mimetypes
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from uploader_gui.config import MiB, Settings
+from uploader_gui.journal.store import Journal, Phase, destination_key
+from uploader_gui.procore.client import ProcoreClient, Scope
+from uploader_gui.procore.errors import Cancelled, ProcoreError, SignInRequired
+from uploader_gui.procore.storage import StorageClient
+from uploader_gui.transfer import association, storage_flows
+from uploader_gui.transfer.control import TransferControl
+from uploader_gui.transfer.folders import FolderResolver
+from uploader_gui.transfer.model import (ConflictPolicy, Destination, DestinationKind,
+                                         ProgressEvent, Rejected, UploadItem, UploadState)
+from uploader_gui.transfer.progress import ProgressMeter
+from uploader_gui.transfer.scan import scan
+from uploader_gui.transfer.segments import FileChanged
+
+log = logging.getLogger(__name__)
+
+#: Progress events for one file are sent at most this often (state changes always go out).
+EVENT_INTERVAL = 0.1
+#: A file that keeps changing while it is read is given up after this many fresh starts.
+MAX_RESTARTS = 2
+
+
+@dataclass
+class AddResult:
+    """What :meth:`UploadEngine.add` did with the dropped paths."""
+
+    items: list[UploadItem] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+    #: Items already queued (or already uploaded, unchanged) for the same place.
+    duplicates: list[UploadItem] = field(default_factory=list)
+
+
+class UploadEngine:
+    def __init__(self, client: ProcoreClient, journal: Journal, settings: Settings,
+                 storage: StorageClient | None = None, *, identity: str | None = None,
+                 web_base: str | None = None) -> None:
+        self.client = client
+        self.journal = journal
+        self.settings = settings
+        self.storage = storage or StorageClient()
+        self.folders = FolderResolver(client)
+        self._identity = identity
+        self._identity_lock = threading.Lock()
+        self._web_base = (web_base or "").rstrip("/")
+        segment_threads = max(1, settings.parallel_segments) * max(1, settings.parallel_files)
+        self._segment_pool = ThreadPoolExecutor(segment_threads, thread_name_prefix="segment")
+        self._hash_pool = ThreadPoolExecutor(max(2, os.cpu_count() or 2),
+                                             thread_name_prefix="hash")
+        self._controls: dict[int, TransferControl] = {}
+        self._lock = threading.Lock()
+        self._closed = False
+
+    # --------------------------------------------------------------- the queue
+    def add(self, paths: Iterable[Path], destination: Destination,
+            conflict: ConflictPolicy | None = None) -> AddResult:
+        """Scan dropped paths and queue every file found (disk I/O: not on a GUI thread)."""
+        conflict = conflict or ConflictPolicy(self.settings.conflict_policy)
+        found = scan(paths)
+        result = AddResult(rejected=list(found.rejected))
+        known = self.journal.known_files()
+        dest_key = destination_key(destination)
+        new: list[UploadItem] = []
+        for f in found.files:
+            subfolders = f.subfolders
+            if destination.kind is DestinationKind.PHOTO_ALBUM:
+                if not _is_image(f.name):
+                    result.rejected.append(Rejected(
+                        f.path, "Only photos can go into a photo album; choose a Documents "
+                                "folder for this file."))
+                    continue
+                subfolders = ()  # albums hold no folders
+            key = (str(f.path), dest_key, json.dumps(list(subfolders)))
+            twin = known.get(key)
+            if twin is not None and (not twin.state.finished or (
+                    twin.size == f.size and twin.mtime_ns == f.mtime_ns)):
+                result.duplicates.append(twin)
+                continue
+            item = UploadItem(id=0, path=f.path, size=f.size, mtime_ns=f.mtime_ns,
+                              destination=destination, subfolders=subfolders, name=f.name,
+                              conflict=conflict)
+            known[key] = item
+            new.append(item)
+        result.items = self.journal.add_items(new)
+        return result
+
+    def items(self) -> list[UploadItem]:
+        return self.journal.items()
+
+    def get(self, upload_id: int) -> UploadItem:
+        return self.journal.get(upload_id)
+
+    def unfinished(self) -> list[UploadItem]:
+        return self.journal.unfinished()
+
+    def retry(self, upload_id: int) -> UploadItem:
+        """Queue a failed or cancelled file again; it continues from what is in storage."""
+        item = self.journal.get(upload_id)
+        if item.state in {UploadState.FAILED, UploadState.CANCELLED, UploadState.PAUSED,
+                          UploadState.WAITING_SIGN_IN}:
+            self.journal.update(upload_id, state=UploadState.QUEUED, error=None)
+        return self.journal.get(upload_id)
+
+    def pause(self, upload_id: int) -> None:
+        """Pause a file: a running one stops at its next chunk; a queued one waits."""
+        with self._lock:
+            control = self._controls.get(upload_id)
+        if control is not None:
+            control.pause()
+        elif not self.journal.get(upload_id).state.finished:
+            self.journal.update(upload_id, state=UploadState.PAUSED)
+
+    def cancel(self, upload_id: int) -> None:
+        with self._lock:
+            control = self._controls.get(upload_id)
+        if control is not None:
+            control.cancel()
+        elif not self.journal.get(upload_id).state.finished:
+            self.journal.update(upload_id, state=UploadState.CANCELLED)
+
+    def remove_finished(self) -> int:
+        return self.journal.remove(i.id for i in self.journal.items()
+                                   if i.state.finished and i.state is not UploadState.FAILED)
+
+    def close(self) -> None:
+        """Stop running uploads at their next chunk and stop the engine's threads."""
+        with self._lock:
+            self._closed = True
+            controls = list(self._controls.values())
+        for control in controls:
+            control.pause()
+        self._segment_pool.shutdown(wait=True, cancel_futures=True)
+        self._hash_pool.shutdown(wait=True, cancel_futures=True)
+
+    # ---------------------------------------------------------------- one file
+    def run(self, upload_id: int, control: TransferControl | None = None,
+            on_event: Callable[[ProgressEvent], None] | None = None) -> UploadItem:
+        """Upload one file to the end. Blocking; failures come back as a FAILED item."""
+        control = control or TransferControl()
+        item = self.journal.get(upload_id)
+        if item.state.finished and item.state is not UploadState.FAILED \
+                and item.state is not UploadState.CANCELLED:
+            return item
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("engine closed")
+            if upload_id in self._controls:
+                raise RuntimeError(f"upload {upload_id} is already running")
+            self._controls[upload_id] = control
+        reporter = _Reporter(item, on_event)
+        try:
+            final_state, error = self._run(item, control, reporter)
+        finally:
+            with self._lock:
+                self._controls.pop(upload_id, None)
+        done = reporter.meter.done if final_state is not UploadState.DONE else item.size
+        self.journal.update(upload_id, state=final_state, error=error, bytes_done=done)
+        reporter.emit(final_state, error=error, force=True)
+        return self.journal.get(upload_id)
+
+    def _run(self, item: UploadItem, control: TransferControl,
+             reporter: _Reporter) -> tuple[UploadState, str | None]:
+        restarts = 0
+        while True:
+            try:
+                return self._transfer(item, control, reporter), None
+            except Cancelled:
+                return (UploadState.CANCELLED if control.cancelled else UploadState.PAUSED), None
+            except SignInRequired as exc:
+                return UploadState.WAITING_SIGN_IN, exc.message
+            except FileChanged as exc:
+                restarts += 1
+                if not _file_still_there(item):
+                    return UploadState.FAILED, ("The file was moved or deleted before it "
+                                                "finished uploading.")
+                if restarts > MAX_RESTARTS:
+                    return UploadState.FAILED, (f"{exc} It keeps changing; upload it again "
+                                                "once it is saved and closed.")
+                log.info("file %s changed (%s); starting it again", item.path, exc)
+                self._restart_changed(item)
+            except ProcoreError as exc:
+                return UploadState.FAILED, exc.message
+            except OSError as exc:
+                return UploadState.FAILED, f"The file could not be read: {exc.strerror or exc}."
+            except Exception as exc:  # never let one file take the worker down
+                log.exception("unexpected failure uploading %s", item.path)
+                return UploadState.FAILED, f"Unexpected problem: {exc}"
+
+    def _transfer(self, item: UploadItem, control: TransferControl,
+                  reporter: _Reporter) -> UploadState:
+        control.check()
+        dest = item.destination
+        scope = Scope(company_id=dest.company_id,
+                      project_id=None if dest.kind is DestinationKind.COMPANY_FOLDER
+                      else dest.project_id)
+        rec = self.journal.transfer(item.id)
+        if rec.phase == Phase.ASSOCIATED:
+            return UploadState.DONE
+        # Once every byte is in storage (checked against the hashes) the stored copy is
+        # complete and consistent; a later change to the local file cannot mix into it.
+        if rec.phase in (Phase.NEW, Phase.CREATED) and _file_changed_since_queued(item):
+            raise FileChanged("The file changed since it was added.")
+        reporter.emit(UploadState.UPLOADING if rec.phase != Phase.NEW else UploadState.HASHING,
+                      force=True)
+
+        if dest.kind is not DestinationKind.PHOTO_ALBUM:
+            folder_id = self.folders.resolve(scope, dest.folder_id, item.subfolders)
+            if folder_id != rec.folder_id:
+                self.journal.update(item.id, folder_id=folder_id)
+            if rec.phase == Phase.NEW and rec.version_of is None \
+                    and item.conflict is not ConflictPolicy.KEEP_BOTH:
+                existing = self.folders.find_file(scope, folder_id, item.name)
+                if existing is not None:
+                    if item.conflict is ConflictPolicy.SKIP:
+                        self.journal.update(item.id, procore_id=int(existing["id"]))
+                        return UploadState.SKIPPED
+                    self.journal.update(item.id, version_of=int(existing["id"]))
+        control.check()
+
+        ctx = storage_flows.FlowContext(
+            item=item, scope=scope, client=self.client, storage=self.storage,
+            journal=self.journal, control=control, meter=reporter.meter,
+            set_state=lambda s: reporter.emit(s, force=True), identity=self._current_identity(),
+            segment_threshold=max(1, self.settings.segment_threshold_mib) * MiB,
+            segment_size=max(1, self.settings.segment_size_mib) * MiB,
+            parallel_segments=max(1, self.settings.parallel_segments),
+            send_md5=self.settings.send_md5, segment_pool=self._segment_pool,
+            hash_pool=self._hash_pool)
+        storage_flows.store(ctx)
+        control.check()
+        reporter.emit(UploadState.FINISHING, force=True)
+        outcome = association.associate(item, scope, self.client, self.journal, self.folders)
+        self.journal.update(item.id, procore_id=outcome.procore_id,
+                            web_url=self._web_url(item, outcome.procore_id))
+        return outcome.state
+
+    def _restart_changed(self, item: UploadItem) -> None:
+        info = os.stat(item.path)
+        item.size, item.mtime_ns = info.st_size, info.st_mtime_ns
+        self.journal.update(item.id, size=item.size, mtime_ns=item.mtime_ns)
+        self.journal.restart_transfer(item.id, keep_hashes=False)
+
+    def _current_identity(self) -> str | None:
+        with self._identity_lock:
+            if self._identity is None:
+                tokens = getattr(self.client, "tokens", None)
+                ident = tokens.identity() if tokens is not None else None
+                if ident is None:
+                    ident = str(self.client.me().get("id"))
+                self._identity = ident
+            return self._identity
+
+    def set_identity(self, identity: str | None) -> None:
+        """After a new sign-in: uploads created by someone else will be started again."""
+        with self._identity_lock:
+            self._identity = identity
+
+    def _web_url(self, item: UploadItem, procore_id: int | None) -> str | None:
+        if not self._web_base:
+            return None
+        dest = item.destination
+        if dest.kind is DestinationKind.PHOTO_ALBUM:
+            return f"{self._web_base}/{dest.project_id}/project/photos"
+        folder = self.journal.transfer(item.id).folder_id
+        query = f"?folder_id={folder}" if folder else ""
+        if dest.kind is DestinationKind.COMPANY_FOLDER:
+            return f"{self._web_base}/{dest.company_id}/company/documents{query}"
+        return f"{self._web_base}/{dest.project_id}/project/documents{query}"
+
+
+class _Reporter:
+    """Turns meter readings into ProgressEvents, at most one every EVENT_INTERVAL seconds."""
+
+    def __init__(self, item: UploadItem, sink: Callable[[ProgressEvent], None] | None) -> None:
+        self.item = item
+        self.sink = sink
+        self.meter = ProgressMeter(item.size)
+        self.state = item.state
+        self._last = 0.0
+        self._lock = threading.Lock()
+        if sink is not None:
+            original = self.meter.add
+
+            def add(part: int, n: int) -> None:
+                original(part, n)
+                self.emit(self.state)
+
+            self.meter.add = add  # type: ignore[method-assign]
+
+    def emit(self, state: UploadState, error: str | None = None, force: bool = False) -> None:
+        self.state = state
+        if self.sink is None:
+            return
+        now = time.monotonic()
+        with self._lock:
+            if not force and now - self._last < EVENT_INTERVAL:
+                return
+            self._last = now
+        done = self.item.size if state is UploadState.DONE else self.meter.done
+        self.sink(ProgressEvent(upload_id=self.item.id, state=state, bytes_done=done,
+                                total=self.item.size, speed=self.meter.speed(),
+                                eta=self.meter.eta(), error=error))
+
+
+def _file_changed_since_queued(item: UploadItem) -> bool:
+    try:
+        info = os.stat(item.path)
+    except OSError:
+        return True
+    return info.st_size != item.size or info.st_mtime_ns != item.mtime_ns
+
+
+def _file_still_there(item: UploadItem) -> bool:
+    return os.path.isfile(item.path) and os.access(item.path, os.R_OK)
+
+
+def _is_image(name: str) -> bool:
+    kind = mimetypes.guess_type(name)[0] or ""
+    return kind.startswith("image/") or name.lower().endswith((".heic", ".heif"))

@@ -1,0 +1,129 @@
+"""Turning dropped paths into files to upload, refusing what cannot be uploaded in plain words."""
+
+from __future__ import annotations
+
+import errno
+import os
+import re
+import stat
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from uploader_gui.transfer.model import Rejected
+
+GiB = 1024 ** 3
+#: Procore's per-file limit (as Procore Drive documents it).
+MAX_FILE_SIZE = 50 * GiB
+
+# Characters Windows (and so Procore's Documents tool) does not allow in a name.
+_BAD_NAME_CHARS = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
+_RESERVED_WINDOWS = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
+                     *(f"LPT{i}" for i in range(1, 10))}
+MAX_NAME_LENGTH = 255
+
+
+@dataclass(frozen=True)
+class FoundFile:
+    """A regular file to upload; ``subfolders`` is its folder path relative to the drop."""
+
+    path: Path
+    size: int
+    mtime_ns: int
+    subfolders: tuple[str, ...]
+    name: str
+
+
+@dataclass
+class ScanResult:
+    files: list[FoundFile] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+
+
+def procore_name(name: str) -> str:
+    """A name Procore and Windows accept: forbidden characters become "-" (as Procore Drive does)."""
+    cleaned = _BAD_NAME_CHARS.sub("-", name).strip().rstrip(".")
+    stem = cleaned.split(".")[0].upper()
+    if stem in _RESERVED_WINDOWS:
+        cleaned = "_" + cleaned
+    if len(cleaned) > MAX_NAME_LENGTH:
+        base, dot, ext = cleaned.rpartition(".")
+        if dot and 0 < len(ext) <= 16:
+            cleaned = base[: MAX_NAME_LENGTH - len(ext) - 1] + "." + ext
+        else:
+            cleaned = cleaned[:MAX_NAME_LENGTH]
+    return cleaned or "unnamed"
+
+
+def scan(paths: Iterable[Path]) -> ScanResult:
+    """Walk the dropped paths. A dropped folder keeps its own name as the first subfolder."""
+    result = ScanResult()
+    for raw in paths:
+        path = Path(os.path.abspath(raw))
+        _scan_one(path, (), result, visited=set())
+    return result
+
+
+def _scan_one(path: Path, subfolders: tuple[str, ...], result: ScanResult,
+              visited: set[tuple[int, int]]) -> None:
+    try:
+        info = os.stat(path)  # follows symbolic links
+    except FileNotFoundError:
+        if os.path.islink(path):
+            result.rejected.append(Rejected(path, "This shortcut points to something that no "
+                                                  "longer exists."))
+        else:
+            result.rejected.append(Rejected(path, "This file no longer exists."))
+        return
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            result.rejected.append(Rejected(path, "This shortcut points to itself in a loop."))
+        elif exc.errno in (errno.EACCES, errno.EPERM):
+            result.rejected.append(Rejected(path, "You do not have permission to open this."))
+        elif exc.errno == errno.ENAMETOOLONG:
+            result.rejected.append(Rejected(path, "The path of this file is too long to open."))
+        else:
+            result.rejected.append(Rejected(path, f"This cannot be opened ({exc.strerror})."))
+        return
+
+    if stat.S_ISDIR(info.st_mode):
+        key = (info.st_dev, info.st_ino)
+        if key in visited:
+            result.rejected.append(Rejected(path, "This folder contains itself through a "
+                                                  "shortcut; it was uploaded only once."))
+            return
+        visited = visited | {key}
+        folder = (*subfolders, procore_name(path.name or str(path)))
+        try:
+            entries = sorted(os.scandir(path), key=lambda e: e.name)
+        except PermissionError:
+            result.rejected.append(Rejected(path, "You do not have permission to open this "
+                                                  "folder."))
+            return
+        except OSError as exc:
+            result.rejected.append(Rejected(path, f"This folder cannot be opened "
+                                                  f"({exc.strerror})."))
+            return
+        if not entries:
+            result.rejected.append(Rejected(path, "This folder is empty; there is nothing in it "
+                                                  "to upload."))
+        for entry in entries:
+            _scan_one(Path(entry.path), folder, result, visited)
+        return
+
+    if not stat.S_ISREG(info.st_mode):
+        kind = ("a named pipe" if stat.S_ISFIFO(info.st_mode) else
+                "a device" if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode) else
+                "a socket" if stat.S_ISSOCK(info.st_mode) else "not a regular file")
+        result.rejected.append(Rejected(path, f"This is {kind}, not a file, so it cannot be "
+                                              "uploaded."))
+        return
+    if info.st_size > MAX_FILE_SIZE:
+        result.rejected.append(Rejected(path, f"This file is {info.st_size / GiB:.1f} GB; Procore "
+                                              "accepts files up to 50 GB."))
+        return
+    if not os.access(path, os.R_OK):
+        result.rejected.append(Rejected(path, "You do not have permission to read this file."))
+        return
+    result.files.append(FoundFile(path=path, size=info.st_size, mtime_ns=info.st_mtime_ns,
+                                  subfolders=subfolders, name=procore_name(path.name)))
