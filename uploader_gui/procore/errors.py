@@ -93,5 +93,9 @@ class LinkExpired(StorageError):
     """403 from storage because the presigned link's hour has passed: a new link is needed."""
 
 
+class SourceFileError(ProcoreError):
+    """The file being sent could not be read to the end, or it shrank while it was being sent."""
+
+
 class Cancelled(Exception):
     """The person cancelled (or paused) the transfer; not an error to show."""

@@ -1,0 +1,328 @@
+"""The Procore REST client: navigation, folders, uploads and attaching uploads to documents.
+
+Every call carries the bearer token and, where Procore needs it, ``Procore-Company-Id``;
+failures come back as the typed errors of :mod:`uploader_gui.procore.errors`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+
+from uploader_gui.procore import errors
+from uploader_gui.procore.http import (USER_AGENT, Pacer, RetryPolicy, build_session,
+                                       network_error, surely_not_sent)
+from uploader_gui.procore.responses import (api_error, parse_json, read_limited,
+                                            server_wait)
+from uploader_gui.procore.tokens import TokenProvider
+
+log = logging.getLogger(__name__)
+
+PER_PAGE = 100
+#: A listing longer than this many pages is a server that keeps saying "next": stop.
+MAX_PAGES = 10_000
+#: The only calls Procore answers without a Procore-Company-Id header.
+_NO_COMPANY_HEADER = ("/rest/v1.0/me", "/rest/v1.0/companies")
+_RETRY_ANY = frozenset({500, 502, 503, 504})
+#: Statuses that say the server did not process the request, so even a POST may go again.
+_NOT_PROCESSED = frozenset({429, 503})
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Whether an upload or folder call goes to a project (``project_id`` set) or the company."""
+
+    company_id: int
+    project_id: int | None = None
+
+    @property
+    def is_project(self) -> bool:
+        return self.project_id is not None
+
+    def require_project(self, what: str) -> int:
+        if self.project_id is None:
+            raise ValueError(f"{what} exist only in projects; this scope is a company")
+        return self.project_id
+
+
+class ProcoreClient:
+    """Blocking, thread-safe client of Procore's REST API (one instance for every thread)."""
+
+    def __init__(self, api_base: str, tokens: TokenProvider, *, pacer: Pacer | None = None,
+                 retry: RetryPolicy | None = None, timeout: tuple[float, float] = (10, 60),
+                 session: requests.Session | None = None,
+                 user_agent: str = USER_AGENT) -> None:
+        self.api_base = api_base.rstrip("/")
+        self._host = urlsplit(self.api_base).netloc
+        self._tokens = tokens
+        self._retry = retry or RetryPolicy()
+        self.pacer = pacer or Pacer(clock=self._retry.clock, sleep=self._retry.sleep)
+        self._timeout = timeout
+        self._own_session = session is None
+        self._session = session or build_session(user_agent=user_agent)
+        if session is not None:
+            session.headers["User-Agent"] = user_agent
+
+    def close(self) -> None:
+        if self._own_session:
+            self._session.close()
+
+    def __enter__(self) -> ProcoreClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- navigation ---------------------------------------------------------------------------
+
+    def me(self) -> dict[str, Any]:
+        return self._object("GET", "/rest/v1.0/me")
+
+    def companies(self) -> list[dict[str, Any]]:
+        return self._all("/rest/v1.0/companies", {})
+
+    def projects(self, company_id: int) -> list[dict[str, Any]]:
+        return self._all("/rest/v1.0/projects", {"company_id": company_id},
+                         company_id=company_id)
+
+    def root_folder(self, scope: Scope) -> dict[str, Any]:
+        path, params = self._documents(scope, "folders")
+        return self._object("GET", path, params=params, company_id=scope.company_id)
+
+    def folder(self, scope: Scope, folder_id: int) -> dict[str, Any]:
+        path, params = self._documents(scope, f"folders/{int(folder_id)}")
+        return self._object("GET", path, params=params, company_id=scope.company_id)
+
+    def create_folder(self, scope: Scope, name: str, parent_id: int | None) -> dict[str, Any]:
+        path, params = self._documents(scope, "folders")
+        folder: dict[str, Any] = {"name": name}
+        if parent_id is not None:  # without parent_id Procore puts it in the root folder
+            folder["parent_id"] = parent_id
+        return self._object("POST", path, params=params, json={"folder": folder},
+                            company_id=scope.company_id)
+
+    def albums(self, scope: Scope) -> list[dict[str, Any]]:
+        project_id = scope.require_project("Photo albums")
+        return self._all("/rest/v1.0/image_categories", {"project_id": project_id},
+                         company_id=scope.company_id)
+
+    def images(self, scope: Scope, album_id: int) -> list[dict[str, Any]]:
+        project_id = scope.require_project("Photos")
+        return self._all("/rest/v1.0/images",
+                         {"project_id": project_id, "image_category_id": album_id},
+                         company_id=scope.company_id)
+
+    # -- uploads ------------------------------------------------------------------------------
+
+    def create_upload(self, scope: Scope, body: Mapping[str, Any]) -> dict[str, Any]:
+        return self._object("POST", self._uploads(scope), json=dict(body),
+                            company_id=scope.company_id)
+
+    def show_upload(self, scope: Scope, uuid: str) -> dict[str, Any]:
+        return self._object("GET", f"{self._uploads(scope)}/{_segment(uuid)}",
+                            company_id=scope.company_id)
+
+    def complete_upload(self, scope: Scope, uuid: str, etags: list[str]) -> dict[str, Any]:
+        segments = [{"etag": etag.strip().strip('"')} for etag in etags]
+        return self._object("PATCH", f"{self._uploads(scope)}/{_segment(uuid)}",
+                            json={"segments": segments}, company_id=scope.company_id)
+
+    # -- attaching uploads --------------------------------------------------------------------
+
+    def create_file(self, scope: Scope, upload_uuid: str, name: str, parent_id: int | None,
+                    unique_name: bool = False) -> dict[str, Any]:
+        path, params = self._documents(scope, "files")
+        form = [("file[upload_uuid]", upload_uuid), ("file[name]", name)]
+        if parent_id is not None:  # omitted = the root folder
+            form.append(("file[parent_id]", str(parent_id)))
+        form.append(("file[unique_name]", "true" if unique_name else "false"))
+        return self._object("POST", path, params=params, form=form,
+                            company_id=scope.company_id)
+
+    def create_file_version(self, scope: Scope, file_id: int,
+                            upload_uuid: str) -> dict[str, Any]:
+        path, params = self._documents(scope, "file_versions")
+        params["file_id"] = int(file_id)
+        return self._object("POST", path, params=params,
+                            form=[("file_version[upload_uuid]", upload_uuid)],
+                            company_id=scope.company_id)
+
+    def create_image(self, scope: Scope, upload_uuid: str, name: str,
+                     album_id: int | None) -> dict[str, Any]:
+        project_id = scope.require_project("Photos")
+        image: dict[str, Any] = {}
+        if album_id is not None:
+            image["image_category_id"] = album_id
+        body = {"upload_uuid": upload_uuid, "image_name": name, "image": image}
+        return self._object("POST", "/rest/v1.0/images", params={"project_id": project_id},
+                            json=body, company_id=scope.company_id)
+
+    # -- paths --------------------------------------------------------------------------------
+
+    @staticmethod
+    def _documents(scope: Scope, rest: str) -> tuple[str, dict[str, Any]]:
+        """A Documents-tool path: ``/rest/v1.0/{rest}?project_id=P`` or the company variant."""
+        if scope.project_id is not None:
+            return f"/rest/v1.0/{rest}", {"project_id": scope.project_id}
+        return f"/rest/v1.0/companies/{int(scope.company_id)}/{rest}", {}
+
+    @staticmethod
+    def _uploads(scope: Scope) -> str:
+        if scope.project_id is not None:
+            return f"/rest/v1.1/projects/{int(scope.project_id)}/uploads"
+        return f"/rest/v1.1/companies/{int(scope.company_id)}/uploads"
+
+    # -- requests -----------------------------------------------------------------------------
+
+    def _object(self, method: str, path: str, *, params: Mapping[str, Any] | None = None,
+                json: Any = None, form: list[tuple[str, str]] | None = None,
+                company_id: int | None = None) -> dict[str, Any]:
+        response = self._request(method, self.api_base + path, params=params, json=json,
+                                 form=form, company_id=company_id)
+        data = parse_json(response)
+        if not isinstance(data, dict):
+            raise errors.BadResponse(
+                f"Procore sent an answer of an unexpected kind for {path} (expected an object).",
+                status=response.status_code)
+        return data
+
+    def _all(self, path: str, params: Mapping[str, Any], *,
+             company_id: int | None = None) -> list[dict[str, Any]]:
+        """Every item of a listing, following ``Link: rel="next"`` (or Total / Per-Page)."""
+        items: list[dict[str, Any]] = []
+        url: str | None = self.api_base + path
+        query: dict[str, Any] | None = {**params, "page": 1, "per_page": PER_PAGE}
+        seen: set[str] = set()
+        page = 1
+        for _ in range(MAX_PAGES):
+            assert url is not None
+            response = self._request("GET", url, params=query, company_id=company_id)
+            data = parse_json(response)
+            if not isinstance(data, list):
+                raise errors.BadResponse(
+                    f"Procore sent an answer of an unexpected kind for {path} (expected a list).",
+                    status=response.status_code)
+            items.extend(item for item in data if isinstance(item, dict))
+            next_url = response.links.get("next", {}).get("url")
+            if next_url:
+                url, query = self._same_host(next_url), None
+                if url in seen:  # a server that links a page to itself would loop forever
+                    break
+                seen.add(url)
+                continue
+            if "Link" in response.headers or not data:
+                break
+            if not _more_by_total(response.headers, page, len(data)):
+                break
+            page += 1
+            query = {**params, "page": page, "per_page": PER_PAGE}
+        return items
+
+    def _same_host(self, url: str) -> str:
+        # The next-page link comes from the server; the bearer token must not follow it elsewhere.
+        if url.startswith("/"):
+            return self.api_base + url
+        parts = urlsplit(url)
+        if parts.netloc != self._host:
+            raise errors.BadResponse(
+                "Procore pointed the next page of a list to another server; the uploader "
+                "did not follow it.")
+        return url
+
+    def _headers(self, url: str, token: str, company_id: int | None) -> dict[str, str]:
+        headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+        path = urlsplit(url).path.rstrip("/")
+        if company_id is not None and not path.endswith(_NO_COMPANY_HEADER):
+            headers["Procore-Company-Id"] = str(int(company_id))
+        return headers
+
+    def _request(self, method: str, url: str, *, params: Mapping[str, Any] | None = None,
+                 json: Any = None, form: list[tuple[str, str]] | None = None,
+                 company_id: int | None = None) -> requests.Response:
+        """Send one API request with retries, pacing and a single token refresh.
+
+        GET and PATCH are repeated after any passing failure. A POST creates something, so it
+        is repeated only when the server surely did not act on it (no connection, 429, 503);
+        after a read timeout or a 500/502/504 the retryable error goes to the caller, who can
+        look before creating again.
+        """
+        idempotent = method != "POST"
+        refreshed = False
+        attempt = 0
+        files = [(name, (None, value)) for name, value in form] if form is not None else None
+        while True:
+            self.pacer.wait()
+            token = self._tokens.access_token()
+            try:
+                response = self._session.request(
+                    method, url, params=params, json=json, files=files,
+                    headers=self._headers(url, token, company_id), timeout=self._timeout,
+                    allow_redirects=False, stream=True)
+            except requests.RequestException as exc:
+                error = network_error(exc, self._host)
+                if not error.retryable or not (idempotent or surely_not_sent(exc)):
+                    raise error from None
+                attempt += 1
+                if attempt >= self._retry.attempts:
+                    raise error from None
+                self._retry.sleep(self._retry.backoff(attempt - 1))
+                continue
+
+            self.pacer.observe(response.headers)
+            status = response.status_code
+            if 200 <= status < 300:
+                return response
+            body = read_limited(response)
+            error = api_error(status, response.headers, body, now=self._retry.clock())
+            if status == 401 and not refreshed:
+                # The token expired or was revoked: refresh once (the provider makes sure
+                # many threads reporting the same token cause one refresh) and repeat.
+                log.info("Procore rejected the access token; refreshing it")
+                self._tokens.token_rejected(token)
+                refreshed = True
+                continue
+            if status not in _RETRY_ANY and status != 429:
+                raise error
+            if not idempotent and status not in _NOT_PROCESSED:
+                raise error
+            attempt += 1
+            if attempt >= self._retry.attempts:
+                raise error
+            wait = None
+            if status in _NOT_PROCESSED:
+                wait = server_wait(response.headers, self._retry.clock())
+            if wait is None:
+                wait = self._retry.backoff(attempt - 1)
+            if wait > self._retry.max_server_wait:
+                raise error
+            log.info("%s %s answered HTTP %d; trying again in %.1f s",
+                     method, urlsplit(url).path, status, wait)
+            if status in _NOT_PROCESSED:
+                # "Never send a request the server told it to hold back": every thread waits.
+                self.pacer.hold(wait)
+            else:
+                self._retry.sleep(wait)
+
+
+def _more_by_total(headers: Mapping[str, str], page: int, count: int) -> bool:
+    """Whether another page follows, for an answer without a Link header."""
+    try:
+        total = int(headers["Total"])
+        per_page = int(headers.get("Per-Page") or count)
+    except (KeyError, ValueError):
+        # No paging headers at all: a full page may have a successor, a short one has not.
+        return count >= PER_PAGE
+    return page * per_page < total
+
+
+def _segment(value: str) -> str:
+    """A path segment from an id the server gave, refusing anything that would change the path."""
+    text = str(value)
+    if not text or "/" in text or "?" in text or "#" in text or text in (".", ".."):
+        raise errors.BadResponse(f"Procore gave an upload id the uploader cannot use: {text!r}.")
+    return text
