@@ -1,0 +1,91 @@
+"""GUI test fixtures: every test must leave no QThread, pool job, timer, window or thread behind."""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import shiboken6
+from PySide6.QtCore import QCoreApplication, QEvent, QThread, QThreadPool, QTimer
+from PySide6.QtWidgets import QApplication
+
+from uploader_gui.transfer.model import (ConflictPolicy, Destination, DestinationKind,
+                                         UploadItem, UploadState)
+
+
+class _Tracker:
+    """Remembers every QThread, QThreadPool and QTimer started from Python during a test."""
+
+    def __init__(self) -> None:
+        self.threads: weakref.WeakSet[QThread] = weakref.WeakSet()
+        self.pools: weakref.WeakSet[QThreadPool] = weakref.WeakSet()
+        self.timers: weakref.WeakSet[QTimer] = weakref.WeakSet()
+
+
+@pytest.fixture(autouse=True)
+def no_leaks(qapp: QApplication, monkeypatch: pytest.MonkeyPatch) -> Iterator[_Tracker]:
+    """Fail the test if it leaves work running (napari's conftest does the same)."""
+    tracker = _Tracker()
+    thread_start, pool_start, timer_start = QThread.start, QThreadPool.start, QTimer.start
+
+    def start_thread(self: QThread, *args: object) -> None:
+        tracker.threads.add(self)
+        thread_start(self, *args)
+
+    def start_pool(self: QThreadPool, *args: object) -> None:
+        tracker.pools.add(self)
+        pool_start(self, *args)
+
+    def start_timer(self: QTimer, *args: object) -> None:
+        tracker.timers.add(self)
+        timer_start(self, *args)
+
+    monkeypatch.setattr(QThread, "start", start_thread)
+    monkeypatch.setattr(QThreadPool, "start", start_pool)
+    monkeypatch.setattr(QTimer, "start", start_timer)
+    widgets_before = {id(w) for w in QApplication.topLevelWidgets()}
+    threads_before = set(threading.enumerate())
+    yield tracker
+    # Deferred deletes (deleteLater) count as cleaned up once processed.
+    for _ in range(3):
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        QCoreApplication.processEvents()
+    problems = []
+    running = [t.objectName() or repr(t) for t in list(tracker.threads)
+               if shiboken6.isValid(t) and t.isRunning()]
+    if running:
+        problems.append(f"QThreads still running: {running}")
+    busy = [p for p in list(tracker.pools) if shiboken6.isValid(p) and p.activeThreadCount()]
+    if busy:
+        problems.append(f"{len(busy)} thread pool(s) still running jobs")
+    timers = [t for t in list(tracker.timers) if shiboken6.isValid(t) and t.isActive()]
+    if timers:
+        problems.append(f"{len(timers)} QTimer(s) still active")
+    widgets = [w for w in QApplication.topLevelWidgets()
+               if id(w) not in widgets_before and shiboken6.isValid(w)]
+    if widgets:
+        problems.append(f"top-level widgets left: {[type(w).__name__ for w in widgets]}")
+        for w in widgets:  # so one leak does not fail every later test too
+            w.close()
+            w.deleteLater()
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    threads = [t.name for t in threading.enumerate()
+               if t not in threads_before and t.is_alive()
+               and not isinstance(t, threading._DummyThread)]  # Qt's own threads
+    if threads:
+        problems.append(f"Python threads left running: {threads}")
+    if problems:
+        pytest.fail("; ".join(problems))
+
+
+def make_item(upload_id: int, tmp_path: Path, *, size: int = 1000,
+              state: UploadState = UploadState.QUEUED, name: str | None = None) -> UploadItem:
+    """An UploadItem for model tests (a real path under tmp_path, not necessarily written)."""
+    dest = Destination(DestinationKind.PROJECT_FOLDER, 1, 2, 3, label="Tower / Drawings")
+    name = name or f"file-{upload_id:05d}.pdf"
+    return UploadItem(id=upload_id, path=tmp_path / name, size=size, mtime_ns=0,
+                      destination=dest, subfolders=(), name=name,
+                      conflict=ConflictPolicy.KEEP_BOTH, state=state)

@@ -1,0 +1,501 @@
+"""The main window: destination on the left; drop zone, upload queue and actions on the right.
+
+Built from explicit parts (engine, client, settings) so tests can build it against the sandbox.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QItemSelection, QSortFilterProxyModel, Qt, QUrl, Signal
+from PySide6.QtGui import (QAction, QCloseEvent, QDesktopServices, QDragEnterEvent,
+                           QDragLeaveEvent, QDragMoveEvent, QDropEvent, QIcon, QKeySequence)
+from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QMainWindow, QMenu,
+                               QMessageBox, QProgressBar, QPushButton, QSplitter, QStyle,
+                               QTableView, QToolBar, QVBoxLayout, QWidget)
+
+from uploader_gui import APP_NAME, __version__
+from uploader_gui.config import Settings
+from uploader_gui.gui.destination_bar import Browses, DestinationBar
+from uploader_gui.gui.drop_zone import DropZone
+from uploader_gui.gui.progress_delegate import ProgressDelegate
+from uploader_gui.gui.queue_model import (COL_DESTINATION, COL_NAME, COL_PROGRESS, COL_SIZE,
+                                          COL_STATUS, QueueModel, Role, format_size)
+from uploader_gui.gui.settings_dialog import SettingsDialog
+from uploader_gui.gui.tasks import TaskRunner
+from uploader_gui.gui.tray import Tray
+from uploader_gui.gui.upload_queue import QueueEngine, UploadQueue
+from uploader_gui.transfer.model import ConflictPolicy, Destination, UploadItem, UploadState
+
+log = logging.getLogger(__name__)
+
+
+class CloseChoice(enum.Enum):
+    #: Hide the window; uploads go on with the tray icon.
+    KEEP_IN_TRAY = enum.auto()
+    #: Pause everything (resumable next start) and quit.
+    STOP = enum.auto()
+    #: Do not close.
+    STAY = enum.auto()
+
+
+class MainWindow(QMainWindow):
+    """The one window of the app."""
+
+    #: The person asked to sign in / out; the app decides how (browser, pasted code).
+    sign_in_requested = Signal()
+    sign_out_requested = Signal()
+    #: Emitted once the window has stopped its threads and may be destroyed.
+    shut_down = Signal()
+
+    def __init__(self, engine: QueueEngine, client: Browses | None, settings: Settings, *,
+                 save_settings: Callable[[Settings], None] | None = None,
+                 environment: str = "", demo_folder: Path | None = None,
+                 icon: QIcon | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"{APP_NAME} {__version__}")
+        self.setObjectName("mainWindow")
+        if icon is not None:
+            self.setWindowIcon(icon)
+        self.settings = settings
+        self._save_settings = save_settings
+        self._environment = environment
+        self._client = client
+        self._pending_paths: list[Path] = []
+        self._closing = False
+        self._is_shut_down = False
+        self._failure_notified = False
+
+        self.tasks = TaskRunner(self)
+        self.model = QueueModel(self)
+        self.queue = UploadQueue(engine, self.model, self.tasks, settings.parallel_files, self)
+        self.tray = Tray(icon or QIcon(), self)
+
+        self._build_widgets(demo_folder)
+        self._build_actions()
+        self._connect()
+        self.resize(1100, 680)
+        self.setAcceptDrops(True)
+        self.tray.show()
+
+        remembered = None
+        if settings.last_destination:
+            try:
+                remembered = Destination.from_json(settings.last_destination)
+            except (KeyError, ValueError, TypeError):
+                log.warning("the remembered destination is unreadable; choose it again")
+        self.set_client(client, remembered)
+        self.queue.load()
+
+    # -- building -----------------------------------------------------------------------------
+
+    def _build_widgets(self, demo_folder: Path | None) -> None:
+        self.destination_bar = DestinationBar(self.tasks, self)
+        self.destination_bar.setMinimumWidth(260)
+        self.drop_zone = DropZone(self)
+        self.notice_label = QLabel(self)
+        self.notice_label.setObjectName("notice")
+        self.notice_label.setWordWrap(True)
+        self.notice_label.setAccessibleName("Message")
+        self.notice_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.notice_label.hide()
+
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setSortRole(Role.SORT)
+        self.table = QTableView(self)
+        self.table.setObjectName("queue")
+        self.table.setAccessibleName("Upload queue")
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(-1, Qt.SortOrder.AscendingOrder)  # added order until clicked
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        # Uniform rows: the view never measures 10,000 rows to lay them out.
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.table.verticalHeader().setDefaultSectionSize(
+            self.table.fontMetrics().height() + 10)
+        self.table.setItemDelegateForColumn(COL_PROGRESS, ProgressDelegate(self.table))
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        for col, width in ((COL_NAME, 220), (COL_SIZE, 80), (COL_DESTINATION, 200),
+                           (COL_PROGRESS, 120)):
+            header.resizeSection(col, width)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+
+        right = QWidget(self)
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        if demo_folder is not None:
+            banner = QLabel(
+                f"<b>Demo mode.</b> Nothing goes to the real Procore: uploads land in a "
+                f"pretend Procore that keeps its files in "
+                f"<a href=\"{QUrl.fromLocalFile(str(demo_folder)).toString()}\">"
+                f"{demo_folder}</a>.", self)
+            banner.setObjectName("demoBanner")
+            banner.setWordWrap(True)
+            banner.setOpenExternalLinks(True)
+            banner.setAccessibleName("Demo mode notice")
+            right_layout.addWidget(banner)
+            self.demo_banner: QLabel | None = banner
+        else:
+            self.demo_banner = None
+        right_layout.addWidget(self.notice_label)
+        right_layout.addWidget(self.drop_zone)
+        right_layout.addWidget(self.table, 1)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        splitter.addWidget(self.destination_bar)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([300, 800])
+        splitter.setChildrenCollapsible(False)
+        self.setCentralWidget(splitter)
+
+        status = self.statusBar()
+        self.counts_label = QLabel(self)
+        self.counts_label.setAccessibleName("Upload counts")
+        self.speed_label = QLabel(self)
+        self.speed_label.setAccessibleName("Total speed")
+        self.overall_bar = QProgressBar(self)
+        self.overall_bar.setAccessibleName("Overall progress")
+        self.overall_bar.setRange(0, 1000)
+        self.overall_bar.setMaximumWidth(220)
+        self.overall_bar.setFormat("%p%")
+        status.addWidget(self.counts_label, 1)
+        status.addPermanentWidget(self.speed_label)
+        status.addPermanentWidget(self.overall_bar)
+        self._update_totals()
+
+    def _action(self, text: str, icon: QStyle.StandardPixmap | None, slot: Callable[[], Any],
+                shortcut: QKeySequence | str | None = None, tip: str = "") -> QAction:
+        action = QAction(text, self)
+        if icon is not None:
+            action.setIcon(self.style().standardIcon(icon))
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.setToolTip(f"{tip or text.replace('&', '').rstrip('…')}"
+                          + (f" ({action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)})"
+                             if shortcut is not None else ""))
+        action.triggered.connect(slot)
+        self.addAction(action)  # shortcuts work wherever the focus is
+        return action
+
+    def _build_actions(self) -> None:
+        sp = QStyle.StandardPixmap
+        self.add_files_action = self._action("Add &files…", sp.SP_FileIcon,
+                                             self.drop_zone.choose_files,
+                                             QKeySequence.StandardKey.Open)
+        self.add_folder_action = self._action("Add f&older…", sp.SP_DirIcon,
+                                              self.drop_zone.choose_folder, "Ctrl+Shift+O")
+        self.pause_action = self._action("&Pause", sp.SP_MediaPause,
+                                         lambda: self.queue.pause(self.selected_ids()), "Ctrl+P",
+                                         "Pause the selected uploads")
+        self.resume_action = self._action("&Resume", sp.SP_MediaPlay,
+                                          lambda: self.queue.resume(self.selected_ids()),
+                                          "Ctrl+R", "Resume the selected uploads")
+        self.cancel_action = self._action("&Cancel", sp.SP_DialogCancelButton,
+                                          lambda: self.queue.cancel(self.selected_ids()),
+                                          QKeySequence.StandardKey.Delete,
+                                          "Cancel the selected uploads")
+        self.retry_action = self._action("Re&try", sp.SP_BrowserReload,
+                                         lambda: self.queue.retry(self.selected_ids()), "Ctrl+T",
+                                         "Try the selected failed uploads again")
+        self.pause_all_action = self._action("Pause &all", sp.SP_MediaStop,
+                                             self.queue.pause_all, "Ctrl+Shift+P")
+        self.resume_all_action = self._action("Resume a&ll", sp.SP_MediaSeekForward,
+                                              self.queue.resume_all, "Ctrl+Shift+R")
+        self.remove_finished_action = self._action("Remove &finished", sp.SP_DialogResetButton,
+                                                   self.queue.remove_finished, "Ctrl+Shift+D",
+                                                   "Remove finished uploads from the list")
+        self.open_web_action = self._action("Open in Pro&core", sp.SP_DriveNetIcon,
+                                            self.open_selected_in_procore, "Ctrl+Shift+W")
+        self.show_file_action = self._action("Show &local file", sp.SP_DirOpenIcon,
+                                             self.show_selected_file, "Ctrl+Shift+L")
+        self.settings_action = self._action("&Settings…", sp.SP_FileDialogDetailedView,
+                                            self.open_settings, QKeySequence.StandardKey.Preferences)
+        if self.settings_action.shortcut().isEmpty():
+            self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
+
+        toolbar = QToolBar("Actions", self)
+        toolbar.setObjectName("actions")
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        for action in (self.add_files_action, self.add_folder_action, None, self.pause_action,
+                       self.resume_action, self.cancel_action, self.retry_action, None,
+                       self.pause_all_action, self.resume_all_action,
+                       self.remove_finished_action, None, self.open_web_action,
+                       self.show_file_action, None, self.settings_action):
+            if action is None:
+                toolbar.addSeparator()
+            else:
+                toolbar.addAction(action)
+        self.addToolBar(toolbar)
+
+        self.account_label = QLabel(self)
+        self.account_label.setAccessibleName("Signed-in user")
+        self.account_button = QPushButton("Sign &in", self)
+        self.account_button.setAccessibleName("Sign in or out")
+        self.account_button.clicked.connect(self._account_clicked)
+        account = QToolBar("Account", self)
+        account.setObjectName("account")
+        account.addWidget(self.account_label)
+        account.addWidget(self.account_button)
+        self.addToolBar(account)
+
+        self.row_actions = [self.pause_action, self.resume_action, self.cancel_action,
+                            self.retry_action, self.open_web_action, self.show_file_action]
+        self._update_actions()
+
+    def _connect(self) -> None:
+        self.drop_zone.paths_chosen.connect(self.add_paths)
+        self.drop_zone.refused.connect(lambda lines: self.show_notice(" ".join(lines)))
+        self.destination_bar.destination_changed.connect(self._destination_changed)
+        self.destination_bar.problem.connect(self.show_notice)
+        self.queue.notice.connect(self.show_notice)
+        self.queue.item_failed.connect(self._item_failed)
+        self.queue.batch_finished.connect(self._batch_finished)
+        self.model.totals_changed.connect(self._update_totals)
+        self.model.totals_changed.connect(self._update_actions)
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.table.customContextMenuRequested.connect(self._context_menu)
+        self.table.doubleClicked.connect(lambda _index: self.open_selected_in_procore())
+        self.tray.show_requested.connect(self.bring_back)
+        self.tray.pause_all_requested.connect(self.queue.pause_all)
+        self.tray.resume_all_requested.connect(self.queue.resume_all)
+        self.tray.quit_requested.connect(self.quit_now)
+        self.setTabOrder(self.destination_bar.company_combo, self.destination_bar.project_combo)
+        self.setTabOrder(self.destination_bar.project_combo, self.destination_bar.tree)
+        self.setTabOrder(self.destination_bar.tree, self.destination_bar.new_folder_button)
+        self.setTabOrder(self.destination_bar.new_folder_button, self.drop_zone.add_files_button)
+        self.setTabOrder(self.drop_zone.add_files_button, self.drop_zone.add_folder_button)
+        self.setTabOrder(self.drop_zone.add_folder_button, self.table)
+
+    # -- account ------------------------------------------------------------------------------
+
+    def set_client(self, client: Browses | None, remembered: Destination | None = None) -> None:
+        """Use a (new) signed-in client, or None when signed out."""
+        self._client = client
+        self.destination_bar.set_client(client, remembered)
+        env = f" · {self._environment}" if self._environment else ""
+        if client is None:
+            self.account_label.setText(f"Not signed in{env}")
+            self.account_button.setText("Sign &in")
+            return
+        self.account_button.setText("Sign &out")
+        self.account_label.setText(f"Signed in{env}")
+        me = getattr(client, "me", None)
+        if me is not None:
+            self.tasks.submit(me, lambda info: self._show_user(info, env),
+                              lambda exc: log.info("could not read the signed-in user: %s", exc))
+
+    def _show_user(self, info: dict[str, Any], env: str) -> None:
+        name = info.get("name") or info.get("login") or "unknown user"
+        self.account_label.setText(f"Signed in as {name}{env}")
+
+    def _account_clicked(self) -> None:
+        if self._client is None:
+            self.sign_in_requested.emit()
+        else:
+            self.sign_out_requested.emit()
+
+    # -- adding -------------------------------------------------------------------------------
+
+    def add_paths(self, paths: Sequence[Path]) -> None:
+        """Queue paths for the chosen destination; without one, they wait for the choice."""
+        paths = [Path(p) for p in paths]
+        if not paths:
+            return
+        destination = self.destination_bar.destination
+        if destination is None:
+            self._pending_paths.extend(paths)
+            n = len(self._pending_paths)
+            self.show_notice(f"{n} item{'s' if n != 1 else ''} will be added once you choose "
+                             "where they go (on the left).")
+            return
+        conflict = ConflictPolicy(self.settings.conflict_policy)
+        self.queue.add_paths(paths, destination, conflict)
+
+    def _destination_changed(self, destination: Destination | None) -> None:
+        if destination is None:
+            self.drop_zone.set_ready(False)
+            return
+        self.drop_zone.set_ready(True, str(destination))
+        self.settings.last_destination = destination.to_json()
+        self._persist_settings()
+        if self._pending_paths:
+            waiting, self._pending_paths = self._pending_paths, []
+            self.add_paths(waiting)
+
+    # -- drag and drop anywhere on the window -------------------------------------------------
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        self.drop_zone.drag_enter(event)
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        self.drop_zone.drag_enter(event)
+
+    def dragLeaveEvent(self, event: QDragLeaveEvent) -> None:
+        self.drop_zone.drag_leave()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        self.drop_zone.drop(event)
+
+    # -- rows ---------------------------------------------------------------------------------
+
+    def selected_items(self) -> list[UploadItem]:
+        rows = self.table.selectionModel().selectedRows()
+        return [self.proxy.data(index, Role.ITEM) for index in rows]
+
+    def selected_ids(self) -> list[int]:
+        return [item.id for item in self.selected_items()]
+
+    def _selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
+        self._update_actions()
+
+    def _update_actions(self) -> None:
+        items = self.selected_items() if hasattr(self, "table") else []
+        states = {item.state for item in items}
+        self.pause_action.setEnabled(any(not s.finished and s is not UploadState.PAUSED
+                                         for s in states))
+        self.resume_action.setEnabled(bool(states & {UploadState.PAUSED,
+                                                     UploadState.WAITING_SIGN_IN}))
+        self.cancel_action.setEnabled(any(not s.finished for s in states))
+        self.retry_action.setEnabled(bool(states & {UploadState.FAILED, UploadState.CANCELLED}))
+        self.open_web_action.setEnabled(any(item.web_url for item in items))
+        self.show_file_action.setEnabled(bool(items))
+
+    def _context_menu(self, pos: Any) -> None:
+        menu = QMenu(self)
+        for action in (*self.row_actions, self.remove_finished_action):
+            menu.addAction(action)
+        menu.popup(self.table.viewport().mapToGlobal(pos))
+
+    def open_selected_in_procore(self) -> None:
+        for item in self.selected_items()[:10]:  # a slip of the mouse must not open 1,000 tabs
+            if item.web_url:
+                QDesktopServices.openUrl(QUrl(item.web_url))
+
+    def show_selected_file(self) -> None:
+        folders = {item.path.parent for item in self.selected_items()}
+        for folder in list(folders)[:5]:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
+
+    # -- status -------------------------------------------------------------------------------
+
+    def show_notice(self, text: str) -> None:
+        self.notice_label.setText(text)
+        self.notice_label.setVisible(bool(text))
+
+    def _update_totals(self) -> None:
+        totals = self.model.totals()
+        self.counts_label.setText(str(totals))
+        self.speed_label.setText(f"{format_size(totals.speed)}/s" if totals.uploading else "")
+        self.overall_bar.setValue(int(totals.fraction * 1000))
+        self.tray.set_status(str(totals))
+
+    def _item_failed(self, item: UploadItem) -> None:
+        if not self._failure_notified:  # one balloon per batch; the batch notice counts them
+            self._failure_notified = True
+            self.tray.notify("Upload failed", f"{item.name}: {item.error or 'unknown reason'}",
+                             failure=True)
+
+    def _batch_finished(self, done: int, failed: int) -> None:
+        self._failure_notified = False
+        text = f"{done} file{'s' if done != 1 else ''} uploaded"
+        if failed:
+            text += f", {failed} failed"
+        self.tray.notify("Uploads finished", text + ".", failure=bool(failed))
+        self.statusBar().showMessage(text + ".", 10000)
+
+    # -- settings -----------------------------------------------------------------------------
+
+    def open_settings(self) -> None:
+        dialog = SettingsDialog(self.settings, self)
+        if dialog.exec() == SettingsDialog.DialogCode.Accepted:
+            self.apply_settings(dialog.settings())
+
+    def apply_settings(self, new: Settings) -> None:
+        old = self.settings
+        self.settings = new
+        self.queue.set_parallel(new.parallel_files)
+        self._persist_settings()
+        if (old.environment, old.custom_api_base, old.custom_login_base) != \
+                (new.environment, new.custom_api_base, new.custom_login_base):
+            self.show_notice("The new Procore environment is used after you sign in again "
+                             "(or restart the app).")
+
+    def _persist_settings(self) -> None:
+        if self._save_settings is None:
+            return
+        snapshot, save = self.settings, self._save_settings
+        self.tasks.submit(lambda: save(snapshot), None,
+                          lambda exc: self.show_notice(f"Settings could not be saved: {exc}"))
+
+    # -- closing ------------------------------------------------------------------------------
+
+    def ask_close_choice(self) -> CloseChoice:
+        """Ask whether to keep uploading in the tray; tests replace this."""
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle("Uploads are still running")
+        box.setText("Files are still uploading. What would you like to do?")
+        box.setInformativeText("Either way nothing is lost: stopped uploads continue where they "
+                               "left off the next time you open the app.")
+        keep = box.addButton("Keep uploading in the background",
+                             QMessageBox.ButtonRole.AcceptRole) if self.tray.available else None
+        stop = box.addButton("Stop and quit", QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton("Don't close", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(keep or stop)
+        box.exec()
+        clicked = box.clickedButton()
+        if keep is not None and clicked is keep:
+            return CloseChoice.KEEP_IN_TRAY
+        if clicked is stop:
+            return CloseChoice.STOP
+        return CloseChoice.STAY
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._closing and self.queue.busy:
+            choice = self.ask_close_choice()
+            if choice is CloseChoice.KEEP_IN_TRAY:
+                event.ignore()
+                self.hide()
+                self.tray.notify("Still uploading", "Procore Uploader keeps uploading here. "
+                                 "Choose Quit in this menu to stop.")
+                return
+            if choice is CloseChoice.STAY:
+                event.ignore()
+                return
+        self.shutdown()
+        event.accept()
+
+    def bring_back(self) -> None:
+        self.show()
+        self.raise_()
+        self.activateWindow()
+
+    def quit_now(self) -> None:
+        """Quit from the tray menu: no question, uploads pause and resume next time."""
+        self._closing = True
+        self.close()
+
+    def shutdown(self, timeout_ms: int = 5000) -> bool:
+        """Stop workers and background jobs (bounded); safe to call twice."""
+        if self._is_shut_down:
+            return True
+        self._is_shut_down = True
+        self._closing = True
+        ok = self.queue.shutdown(timeout_ms)
+        ok = self.tasks.shutdown(timeout_ms) and ok
+        self.tray.close()
+        self.shut_down.emit()
+        return ok

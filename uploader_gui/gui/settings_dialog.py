@@ -1,0 +1,120 @@
+"""The Settings dialog: parallel uploads, segment size, conflict policy, environment, logs."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+
+from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
+                               QHBoxLayout, QLineEdit, QPushButton, QSpinBox, QWidget)
+
+from uploader_gui.config import ENVIRONMENTS, Settings, log_dir
+from uploader_gui.transfer.model import ConflictPolicy
+
+log = logging.getLogger(__name__)
+
+#: S3 refuses segments under 5 MiB (except the last).
+MIN_SEGMENT_MIB = 5
+MAX_SEGMENT_MIB = 1024
+#: Where the log folder setting is kept in Settings.extra.
+LOG_FOLDER_KEY = "log_folder"
+CUSTOM = "custom"
+
+
+class SettingsDialog(QDialog):
+    """Edits a copy of the settings; :meth:`settings` returns the edited copy."""
+
+    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        self._original = settings
+        self.parallel = QSpinBox(self)
+        self.parallel.setRange(1, 8)
+        self.parallel.setValue(max(1, min(8, settings.parallel_files)))
+        self.parallel.setAccessibleName("Files uploaded at the same time")
+        self.segment = QSpinBox(self)
+        self.segment.setRange(MIN_SEGMENT_MIB, MAX_SEGMENT_MIB)
+        self.segment.setSuffix(" MB")
+        self.segment.setValue(max(MIN_SEGMENT_MIB, min(MAX_SEGMENT_MIB,
+                                                       settings.segment_size_mib)))
+        self.segment.setAccessibleName("Segment size for large files")
+        self.segment.setToolTip("Large files are sent in pieces of this size; a lost connection "
+                                "costs at most one piece.")
+        self.conflict = QComboBox(self)
+        self.conflict.setAccessibleName("When a file of that name exists")
+        for policy in ConflictPolicy:
+            self.conflict.addItem(str(policy), policy.value)
+        self.conflict.setCurrentIndex(max(0, self.conflict.findData(settings.conflict_policy)))
+        self.environment = QComboBox(self)
+        self.environment.setAccessibleName("Procore environment")
+        for name, env in ENVIRONMENTS.items():
+            self.environment.addItem(f"{name.capitalize()} ({env.api_base})", name)
+        self.environment.addItem("Custom address…", CUSTOM)
+        env_name = CUSTOM if settings.custom_api_base else settings.environment
+        self.environment.setCurrentIndex(max(0, self.environment.findData(env_name)))
+        self.api_url = QLineEdit(settings.custom_api_base, self)
+        self.api_url.setPlaceholderText("https://api.example.com")
+        self.api_url.setAccessibleName("Custom API address")
+        self.login_url = QLineEdit(settings.custom_login_base, self)
+        self.login_url.setPlaceholderText("Same as the API address")
+        self.login_url.setAccessibleName("Custom sign-in address")
+        self.log_folder = QLineEdit(str(settings.extra.get(LOG_FOLDER_KEY) or ""), self)
+        self.log_folder.setPlaceholderText(str(_default_log_dir()))
+        self.log_folder.setAccessibleName("Log folder")
+        browse = QPushButton("&Browse…", self)
+        browse.setAccessibleName("Choose log folder")
+        browse.clicked.connect(self._browse)
+        log_row = QHBoxLayout()
+        log_row.addWidget(self.log_folder, 1)
+        log_row.addWidget(browse)
+
+        form = QFormLayout(self)
+        form.addRow("&Files at the same time:", self.parallel)
+        form.addRow("&Segment size:", self.segment)
+        form.addRow("When the &name exists:", self.conflict)
+        form.addRow("&Environment:", self.environment)
+        form.addRow("&API address:", self.api_url)
+        form.addRow("Si&gn-in address:", self.login_url)
+        form.addRow("&Log folder:", log_row)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        form.addRow(self.buttons)
+        self.environment.currentIndexChanged.connect(self._environment_changed)
+        self._environment_changed()
+
+    def _environment_changed(self, *_: object) -> None:
+        custom = self.environment.currentData() == CUSTOM
+        self.api_url.setEnabled(custom)
+        self.login_url.setEnabled(custom)
+
+    def _browse(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Folder for log files",
+                                                  self.log_folder.text())
+        if folder:
+            self.log_folder.setText(folder)
+
+    def settings(self) -> Settings:
+        """The settings as edited (a new object; the original is untouched)."""
+        env = self.environment.currentData()
+        custom = env == CUSTOM
+        extra = dict(self._original.extra)
+        folder = self.log_folder.text().strip()
+        if folder:
+            extra[LOG_FOLDER_KEY] = folder
+        else:
+            extra.pop(LOG_FOLDER_KEY, None)
+        return dataclasses.replace(
+            self._original, parallel_files=self.parallel.value(),
+            segment_size_mib=self.segment.value(), conflict_policy=self.conflict.currentData(),
+            environment=self._original.environment if custom else env,
+            custom_api_base=self.api_url.text().strip() if custom else "",
+            custom_login_base=self.login_url.text().strip() if custom else "", extra=extra)
+
+
+def _default_log_dir() -> str:
+    try:
+        return str(log_dir())
+    except OSError:  # a read-only home: show no hint rather than fail to open the dialog
+        return ""

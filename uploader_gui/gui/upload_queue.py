@@ -1,0 +1,264 @@
+"""The window's upload queue: owns the worker pool, feeds the table model, asks the engine.
+
+Every engine call that touches the journal or the disk runs on the background runner; only
+pause and cancel of a running upload act at once (they set flags the engine polls).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Protocol
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from uploader_gui.gui.queue_model import QueueModel
+from uploader_gui.gui.tasks import TaskRunner
+from uploader_gui.gui.workers import UploadPool
+from uploader_gui.transfer.control import TransferControl
+from uploader_gui.transfer.model import (ConflictPolicy, Destination, ProgressEvent, Rejected,
+                                         UploadItem, UploadState)
+
+log = logging.getLogger(__name__)
+
+#: States a start-up resumes by itself; a paused file waits for the person.
+RESUME_AT_START = {UploadState.QUEUED, UploadState.HASHING, UploadState.UPLOADING,
+                   UploadState.FINISHING, UploadState.WAITING_SIGN_IN}
+#: States "Resume" and "Retry" put back in the queue.
+RESUMABLE = {UploadState.PAUSED, UploadState.WAITING_SIGN_IN}
+RETRYABLE = {UploadState.FAILED, UploadState.CANCELLED}
+
+
+class AddOutcome(Protocol):
+    items: list[UploadItem]
+    rejected: list[Rejected]
+    duplicates: list[UploadItem]
+
+
+class QueueEngine(Protocol):
+    """What the window needs of :class:`uploader_gui.transfer.engine.UploadEngine`."""
+
+    def add(self, paths: Iterable[Path], destination: Destination,
+            conflict: ConflictPolicy | None = None) -> AddOutcome: ...
+    def items(self) -> list[UploadItem]: ...
+    def unfinished(self) -> list[UploadItem]: ...
+    def get(self, upload_id: int) -> UploadItem: ...
+    def retry(self, upload_id: int) -> UploadItem: ...
+    def pause(self, upload_id: int) -> None: ...
+    def cancel(self, upload_id: int) -> None: ...
+    def remove_finished(self) -> int: ...
+    def run(self, upload_id: int, control: TransferControl | None = None,
+            on_event: Callable[[ProgressEvent], None] | None = None) -> UploadItem: ...
+
+
+def describe_add(result: AddOutcome) -> str:
+    """One or two sentences about what an add did, for the notice line."""
+    parts = []
+    if result.items:
+        n = len(result.items)
+        parts.append(f"{n} file{'s' if n != 1 else ''} added to the queue.")
+    if result.duplicates:
+        n = len(result.duplicates)
+        parts.append(f"{n} file{'s were' if n != 1 else ' was'} already in the queue for "
+                     "this place, so not added again.")
+    if result.rejected:
+        first = result.rejected[0]
+        more = len(result.rejected) - 1
+        text = f"Not added: {first.path.name or first.path} — {first.reason}"
+        if more:
+            text += f" (and {more} more)"
+        parts.append(text)
+    return " ".join(parts) or "Nothing to add: the folder holds no files."
+
+
+class UploadQueue(QObject):
+    """Feeds the model from the engine and the workers; the model only displays."""
+
+    #: A sentence for the person (what was added, what was refused, what went wrong).
+    notice = Signal(str)
+    #: An upload failed (UploadItem).
+    item_failed = Signal(object)
+    #: Every file handed to the workers has ended: (done, failed) since the batch began.
+    batch_finished = Signal(int, int)
+    #: The journal's items are in the model (after :meth:`load`).
+    loaded = Signal()
+    #: An add finished (the engine's AddResult).
+    added = Signal(object)
+
+    def __init__(self, engine: QueueEngine, model: QueueModel, tasks: TaskRunner,
+                 parallel: int, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.engine = engine
+        self.model = model
+        self._tasks = tasks
+        self.pool = UploadPool(engine, parallel, self)
+        self.pool.progress.connect(self._on_progress)
+        self.pool.item_finished.connect(self._on_finished)
+        self.pool.errored.connect(self._on_errored)
+        self.pool.drained.connect(self._on_drained)
+        self._batch_done = 0
+        self._batch_failed = 0
+        self._adding = 0
+
+    # -- start-up and adding ------------------------------------------------------------------
+
+    def load(self) -> None:
+        """Show the journal's items and continue the unfinished ones."""
+        def read() -> tuple[list[UploadItem], list[UploadItem]]:
+            return self.engine.items(), self.engine.unfinished()
+
+        self._tasks.submit(read, self._on_loaded, self._report_error)
+
+    def _on_loaded(self, result: tuple[list[UploadItem], list[UploadItem]]) -> None:
+        items, unfinished = result
+        self.model.add_items([*items, *unfinished])
+        resume = [it.id for it in unfinished if it.state in RESUME_AT_START]
+        self.pool.enqueue(resume)
+        if resume:
+            n = len(resume)
+            self.notice.emit(f"Continuing {n} unfinished upload{'s' if n != 1 else ''} from "
+                             "last time.")
+        self.loaded.emit()
+
+    def add_paths(self, paths: Sequence[Path], destination: Destination,
+                  conflict: ConflictPolicy | None = None) -> None:
+        """Scan and queue in the background; rows appear when the journal holds them."""
+        paths = list(paths)
+        self._adding += 1
+
+        def done(result: AddOutcome) -> None:
+            self._adding -= 1
+            self.model.add_items(result.items)
+            self.pool.enqueue(it.id for it in result.items)
+            self.notice.emit(describe_add(result))
+            self.added.emit(result)
+
+        def failed(exc: BaseException) -> None:
+            self._adding -= 1
+            self._report_error(exc)
+
+        self._tasks.submit(lambda: self.engine.add(paths, destination, conflict), done, failed)
+
+    # -- actions on rows ----------------------------------------------------------------------
+
+    def pause(self, upload_ids: Iterable[int]) -> None:
+        ids = [i for i in upload_ids if self._state(i) is not None
+               and not self._state(i).finished and self._state(i) is not UploadState.PAUSED]
+        waiting = self.pool.pause(ids)
+        self._record_stop(waiting, UploadState.PAUSED, self.engine.pause)
+
+    def cancel(self, upload_ids: Iterable[int]) -> None:
+        ids = [i for i in upload_ids if self._state(i) is not None
+               and not self._state(i).finished]
+        waiting = self.pool.cancel(ids)
+        # Paused or waiting-for-sign-in rows are in no worker's list but still cancellable.
+        idle = [i for i in ids if not self.pool.is_running(i) and i not in waiting
+                and self._state(i) in RESUMABLE]
+        self._record_stop([*waiting, *idle], UploadState.CANCELLED, self.engine.cancel)
+
+    def _record_stop(self, upload_ids: list[int], state: UploadState,
+                     action: Callable[[int], None]) -> None:
+        if not upload_ids:
+            return
+        self.model.set_state(upload_ids, state)
+
+        def write() -> None:
+            for upload_id in upload_ids:
+                action(upload_id)
+
+        self._tasks.submit(write, None, self._report_error)
+
+    def resume(self, upload_ids: Iterable[int]) -> None:
+        self._requeue([i for i in upload_ids if self._state(i) in RESUMABLE])
+
+    def retry(self, upload_ids: Iterable[int]) -> None:
+        self._requeue([i for i in upload_ids if self._state(i) in RETRYABLE])
+
+    def pause_all(self) -> None:
+        self.pause(it.id for it in self.model.items())
+
+    def resume_all(self) -> None:
+        self.resume(it.id for it in self.model.items())
+
+    def _requeue(self, upload_ids: list[int]) -> None:
+        if not upload_ids:
+            return
+        self.model.set_state(upload_ids, UploadState.QUEUED)
+
+        def write() -> list[UploadItem]:
+            return [self.engine.retry(i) for i in upload_ids]
+
+        def done(items: list[UploadItem]) -> None:
+            for item in items:
+                self.model.update_item(item)
+            self.pool.enqueue(it.id for it in items if it.state is UploadState.QUEUED)
+
+        self._tasks.submit(write, done, self._report_error)
+
+    def remove_finished(self) -> None:
+        """Take finished rows (not failed ones) out of the list and the history."""
+        gone = [it.id for it in self.model.items()
+                if it.state.finished and it.state is not UploadState.FAILED]
+
+        def done(_: object) -> None:
+            self.model.remove_ids(gone)
+
+        self._tasks.submit(self.engine.remove_finished, done, self._report_error)
+
+    def set_parallel(self, n: int) -> None:
+        self.pool.resize(n)
+
+    # -- state --------------------------------------------------------------------------------
+
+    @property
+    def busy(self) -> bool:
+        """Files are uploading, waiting for a worker, or being added."""
+        return self.pool.busy or self._adding > 0
+
+    def _state(self, upload_id: int) -> UploadState | None:
+        item = self.model.item(upload_id)
+        return None if item is None else item.state
+
+    # -- from the workers ---------------------------------------------------------------------
+
+    @Slot(object)
+    def _on_progress(self, event: ProgressEvent) -> None:
+        self.model.apply_event(event)
+
+    @Slot(object)
+    def _on_finished(self, item: UploadItem) -> None:
+        self.model.update_item(item)
+        if item.state is UploadState.FAILED:
+            self._batch_failed += 1
+            self.item_failed.emit(item)
+        elif item.state in (UploadState.DONE, UploadState.SKIPPED):
+            self._batch_done += 1
+        elif item.state is UploadState.WAITING_SIGN_IN:
+            self.notice.emit("Procore asked to sign in again. Sign in, then choose Resume; "
+                             "nothing already sent is lost.")
+
+    @Slot(int, str)
+    def _on_errored(self, upload_id: int, message: str) -> None:
+        item = self.model.item(upload_id)
+        if item is not None:
+            self.model.set_state([upload_id], UploadState.FAILED)
+            item.error = message
+            self._batch_failed += 1
+            self.item_failed.emit(item)
+
+    @Slot()
+    def _on_drained(self) -> None:
+        done, failed = self._batch_done, self._batch_failed
+        self._batch_done = self._batch_failed = 0
+        if done or failed:
+            self.batch_finished.emit(done, failed)
+
+    def _report_error(self, exc: BaseException) -> None:
+        log.warning("queue operation failed: %s", exc)
+        self.notice.emit(f"Something went wrong: {exc}")
+
+    def shutdown(self, timeout_ms: int = 5000) -> bool:
+        """Pause every running upload (resumable next time) and stop the workers."""
+        self.model.stop()
+        return self.pool.shutdown(timeout_ms)
