@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -73,10 +74,12 @@ Route = Callable[[Seen], Reply]
 class ScriptedServer:
     """An HTTP/1.1 server in a thread. ``replies`` are used in order, then ``route`` answers."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self.requests: list[Seen] = []
         self.replies: list[Reply] = []
         self.route: Route = lambda seen: Reply(200, {})
+        #: Off for huge uploads: then only length, hash, head and tail are kept.
+        self.keep_bodies = True
         self._lock = threading.Lock()
         self._sockets: list[socket.socket] = []
         server = self
@@ -122,8 +125,10 @@ class ScriptedServer:
                 return conn, address
 
         self._httpd = Server(("127.0.0.1", 0), Handler)
+        if tls is not None:
+            self._httpd.socket = tls.wrap_socket(self._httpd.socket, server_side=True)
         self.port = self._httpd.server_address[1]
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         self._thread = threading.Thread(target=self._httpd.serve_forever,
                                         kwargs={"poll_interval": 0.05}, daemon=True)
 
@@ -139,7 +144,7 @@ class ScriptedServer:
         def take(block: bytes) -> None:
             nonlocal length, tail
             digest.update(block)
-            if length < KEEP_BODY:
+            if self.keep_bodies and length < KEEP_BODY:
                 kept.extend(block)
             if len(head) < 65536:
                 head.extend(block[: 65536 - len(head)])
@@ -165,7 +170,7 @@ class ScriptedServer:
         return Seen(method=handler.command, target=handler.path, headers=headers,
                     header_names=[k.lower() for k in handler.headers.keys()], length=length,
                     sha256=digest.hexdigest(),
-                    body=bytes(kept) if length <= KEEP_BODY else None, head=bytes(head),
+                    body=bytes(kept) if self.keep_bodies and length <= KEEP_BODY else None, head=bytes(head),
                     tail=tail, chunked=chunked, at=time.monotonic())
 
     def start(self) -> ScriptedServer:

@@ -135,9 +135,15 @@ def api_error(status: int, headers: Mapping[str, str], body: bytes, *,
             f"Procore answered with an unexpected page (HTTP {status}: {first_line(body)}).",
             status=status)
     message, fields, code = _json_message(data) if is_json else (None, {}, None)
-    if not message and not is_json and body.strip():
-        message = first_line(body)
     text = _finish(message) or _default_message(status)
+    if not is_json and body.strip():
+        # A gateway's page on a 5xx or 429: say what happened, quote its first line.
+        line = first_line(body)
+        if status == 429:
+            text = f"{_default_message(429)} (HTTP 429: {line})"
+        elif status >= 500:
+            text = (f"Procore had a problem on its side (HTTP {status}: {line}). "
+                    "Please try again later.")
     if status in (400, 422):
         return errors.ValidationFailed(text, fields=fields, status=status, code=code)
     kind: type[errors.ProcoreError]
@@ -155,7 +161,7 @@ def api_error(status: int, headers: Mapping[str, str], body: bytes, *,
         kind = errors.RateLimited
     elif status >= 500:
         kind = errors.ServerError
-        if not message:
+        if not message and (is_json or not body.strip()):
             text = f"Procore had a problem on its side (HTTP {status}). Please try again later."
     elif 300 <= status < 400:
         kind = errors.BadResponse
