@@ -1,0 +1,148 @@
+"""The sandbox's records: companies, users, folders, files, albums, images, uploads, tokens."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class Company:
+    id: int
+    name: str
+
+
+@dataclass
+class Project:
+    id: int
+    company_id: int
+    name: str
+
+
+@dataclass
+class User:
+    id: int
+    name: str
+    login: str
+    company_ids: list[int]
+
+
+@dataclass
+class Folder:
+    id: int
+    name: str
+    parent_id: int | None
+    project_id: int | None
+    company_id: int
+    private: bool = False
+    read_only: bool = False
+    created_at: float = 0.0
+
+
+@dataclass
+class FileVersion:
+    id: int
+    number: int
+    upload_uuid: str
+    size: int
+    path: Path
+    created_at: float
+    notes: str = ""
+    #: Filled on first request: hashing a multi-gigabyte file on PATCH would slow the client.
+    sha256: str | None = None
+
+
+@dataclass
+class DocumentFile:
+    id: int
+    name: str
+    folder_id: int
+    project_id: int | None
+    company_id: int
+    created_at: float
+    updated_at: float
+    description: str = ""
+    versions: list[FileVersion] = field(default_factory=list)
+
+
+@dataclass
+class Album:
+    id: int
+    project_id: int
+    name: str
+
+
+@dataclass
+class Image:
+    id: int
+    project_id: int
+    album_id: int
+    name: str
+    upload_uuid: str
+    size: int
+    path: Path
+    description: str
+    created_at: float
+
+
+@dataclass
+class Segment:
+    number: int
+    size: int
+    offset: int
+    sha256: str
+    md5: str | None
+    #: md5 hex of the bytes stored for this part, None until a PUT succeeded.
+    stored_md5: str | None = None
+
+
+@dataclass
+class Upload:
+    uuid: str
+    owner_id: int
+    company_id: int
+    project_id: int | None
+    created_at: float
+    key: str
+    s3_upload_id: str
+    response_filename: str | None
+    content_type: str
+    content_disposition: str
+    segments: list[Segment] | None
+    #: Signed storage instructions as last handed out (segments' url/headers, or url/fields).
+    signed: dict[str, object] = field(default_factory=dict)
+    status: str = "ready"
+    associated: bool = False
+    size: int | None = None
+    md5: str | None = None
+    sha256: str | None = None
+    declared_size: int | None = None
+
+    @property
+    def segmented(self) -> bool:
+        return self.segments is not None
+
+
+@dataclass
+class AccessToken:
+    user_id: int
+    expires_at: float
+    revoked: bool = False
+    calls: int = 0
+
+
+@dataclass
+class RateWindow:
+    started: float
+    count: int = 0
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    server: str
+    method: str
+    path: str
+    query: str
+    status: int
+    authorization_sent: bool
+    bytes_received: int
