@@ -100,6 +100,21 @@ def test_projects_come_from_every_page(world: World) -> None:
     ids = [p["id"] for p in projects]
     assert len(ids) == len(set(ids)) == 150 + len(world.demo.project_ids)
     assert set(world.demo.project_ids) <= set(ids)
+    pages = [r for r in world.sb.request_log if r.path == "/rest/v1.0/projects"]
+    assert len(pages) == 2, "153 projects at 100 per page"
+
+
+def test_storage_requests_carry_no_authorization(world: World, tmp_path: Path) -> None:
+    path = tmp_path / "a.pdf"
+    write(path, 1000)
+    single_upload(world, world.project, path)
+    segmented_upload(world, world.project, path, [1000])
+    log = world.sb.request_log
+    to_storage = [r for r in log if r.method in ("POST", "PUT") and r.bytes_received >= 1000
+                  and not r.path.startswith("/rest/")]
+    assert len(to_storage) == 2
+    assert not any(r.authorization_sent for r in to_storage)
+    assert all(r.authorization_sent for r in log if r.path.startswith("/rest/"))
 
 
 def test_folders_open_and_create(world: World) -> None:
