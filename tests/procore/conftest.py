@@ -90,7 +90,7 @@ class ScriptedServer:
             # 40 ms to every answer.
             disable_nagle_algorithm = True
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:
                 pass
 
             def handle_any(self) -> None:
@@ -168,9 +168,10 @@ class ScriptedServer:
                 take(block)
                 remaining -= len(block)
         return Seen(method=handler.command, target=handler.path, headers=headers,
-                    header_names=[k.lower() for k in handler.headers.keys()], length=length,
+                    header_names=[k.lower() for k in handler.headers], length=length,
                     sha256=digest.hexdigest(),
-                    body=bytes(kept) if self.keep_bodies and length <= KEEP_BODY else None, head=bytes(head),
+                    body=bytes(kept) if self.keep_bodies and length <= KEEP_BODY else None,
+                    head=bytes(head),
                     tail=tail, chunked=chunked, at=time.monotonic())
 
     def start(self) -> ScriptedServer:

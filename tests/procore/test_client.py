@@ -192,10 +192,10 @@ def test_redirect_is_not_followed(client: ProcoreClient, server: ScriptedServer,
     (404, {"message": "Folder not found"}, errors.NotFound, "Folder not found"),
     (410, {"error": {"code": "gone", "message": "Upload expired", "details": []}}, errors.Gone,
      "Upload expired"),
-    (409, {}, errors.Conflict, "Procore reported a conflict with another change. "
-     "Please try again."),
-    (404, b"", errors.NotFound, "Procore could not find this item, or you do not have access "
-     "to it."),
+    (409, {}, errors.Conflict, ("Procore reported a conflict with another change. "
+     "Please try again.")),
+    (404, b"", errors.NotFound, ("Procore could not find this item, or you do not have access "
+     "to it.")),
 ])
 def test_error_bodies_reach_the_person(client: ProcoreClient, server: ScriptedServer,
                                        status: int, body: object,

@@ -80,7 +80,7 @@ def test_429_holds_every_thread_of_every_client_sharing_the_pacer(
     def call(client: ProcoreClient) -> None:
         try:
             client.me()
-        except BaseException as exc:  # reported below
+        except BaseException as exc:  # noqa: BLE001 - reported below
             failures.append(exc)
 
     try:

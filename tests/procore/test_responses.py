@@ -10,9 +10,15 @@ import requests
 
 from uploader_gui.procore import errors
 from uploader_gui.procore.http import build_session
-from uploader_gui.procore.responses import (MAX_ERROR_BODY, api_error, first_line,
-                                            parse_retry_after, read_limited, server_wait,
-                                            storage_error)
+from uploader_gui.procore.responses import (
+    MAX_ERROR_BODY,
+    api_error,
+    first_line,
+    parse_retry_after,
+    read_limited,
+    server_wait,
+    storage_error,
+)
 
 from .conftest import Reply, ScriptedServer
 
@@ -29,8 +35,8 @@ NOW = 1_700_000_000.0
     (b'{"error": "invalid_grant", "error_description": "The refresh token is invalid"}',
      "The refresh token is invalid"),
     (b'{"message": "Segments are not complete"}', "Segments are not complete"),
-    (b'{"error": {"code": "invalid", "message": "Invalid segments", '
-     b'"details": [{"field": "etag", "message": "is missing"}]}}',
+    ((b'{"error": {"code": "invalid", "message": "Invalid segments", '
+     b'"details": [{"field": "etag", "message": "is missing"}]}}'),
      "Invalid segments; etag is missing"),
     (b'{"error": {"code": "invalid", "message": "Bad request", "details": {"size": ["too big"]}}}',
      "Bad request; size too big"),
@@ -100,12 +106,12 @@ def test_long_messages_are_cut() -> None:
 @pytest.mark.parametrize(("xml", "kind", "code"), [
     (b"<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>",
      errors.LinkExpired, "AccessDenied"),
-    (b"<Error><Code>AccessDenied</Code><Message>Invalid according to Policy: Policy expired."
-     b"</Message></Error>", errors.LinkExpired, "AccessDenied"),
+    ((b"<Error><Code>AccessDenied</Code><Message>Invalid according to Policy: Policy expired."
+     b"</Message></Error>"), errors.LinkExpired, "AccessDenied"),
     (b"<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>",
      errors.StorageError, "AccessDenied"),
-    (b"<Error><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated "
-     b"does not match</Message></Error>", errors.StorageError, "SignatureDoesNotMatch"),
+    ((b"<Error><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated "
+     b"does not match</Message></Error>"), errors.StorageError, "SignatureDoesNotMatch"),
 ])
 def test_s3_errors(xml: bytes, kind: type[errors.StorageError], code: str) -> None:
     error = storage_error(403, {}, b'<?xml version="1.0" encoding="UTF-8"?>\n' + xml)
@@ -117,7 +123,8 @@ def test_storage_errors_without_xml() -> None:
     error = storage_error(502, {}, b"<html><title>Bad Gateway</title></html>")
     assert error.retryable and error.code is None
     assert error.message == "The storage service had a problem (HTTP 502): Bad Gateway."
-    assert storage_error(400, {}, b"").message == "The storage service refused the upload (HTTP 400)."
+    refused = storage_error(400, {}, b"")
+    assert refused.message == "The storage service refused the upload (HTTP 400)."
 
 
 def test_retry_after_forms() -> None:

@@ -113,10 +113,12 @@ def test_post_is_repeated_when_it_never_connected(clock: FakeClock) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    with ProcoreClient(f"http://127.0.0.1:{port}", FakeTokens("t"),
-                       retry=policy(clock, attempts=3)) as c:
-        with pytest.raises(errors.NetworkError, match="Could not connect") as caught:
-            c.create_upload(SCOPE, {"response_filename": "a"})
+    with (
+        ProcoreClient(f"http://127.0.0.1:{port}", FakeTokens("t"),
+                      retry=policy(clock, attempts=3)) as c,
+        pytest.raises(errors.NetworkError, match="Could not connect") as caught,
+    ):
+        c.create_upload(SCOPE, {"response_filename": "a"})
     assert caught.value.retryable
     assert clock.sleeps == [1.0, 2.0]
 
@@ -162,10 +164,11 @@ def test_wait_longer_than_allowed_goes_to_the_caller(server: ScriptedServer,
                                                      clock: FakeClock) -> None:
     server.route = lambda seen: Reply(429, {"message": "Rate limit exceeded"},
                                       {"Retry-After": "3600"})
-    with ProcoreClient(server.url, FakeTokens("t"),
-                       retry=policy(clock, max_server_wait=600)) as c:
-        with pytest.raises(errors.RateLimited, match="Rate limit exceeded") as caught:
-            c.me()
+    with (
+        ProcoreClient(server.url, FakeTokens("t"), retry=policy(clock, max_server_wait=600)) as c,
+        pytest.raises(errors.RateLimited, match="Rate limit exceeded") as caught,
+    ):
+        c.me()
     assert caught.value.retry_after == 3600
     assert clock.sleeps == []
     assert len(server.requests) == 1
@@ -185,9 +188,11 @@ def test_401_refreshes_once_and_repeats(server: ScriptedServer, clock: FakeClock
 def test_second_401_is_an_auth_error(server: ScriptedServer, clock: FakeClock) -> None:
     tokens = FakeTokens("old", "new", "newer")
     server.route = lambda seen: Reply(401, {"error": "The access token is invalid"})
-    with ProcoreClient(server.url, tokens, retry=policy(clock)) as c:
-        with pytest.raises(errors.AuthError, match="The access token is invalid"):
-            c.me()
+    with (
+        ProcoreClient(server.url, tokens, retry=policy(clock)) as c,
+        pytest.raises(errors.AuthError, match="The access token is invalid"),
+    ):
+        c.me()
     assert tokens.rejected == ["old"]
     assert len(server.requests) == 2
 
@@ -197,9 +202,11 @@ def test_provider_that_cannot_refresh_asks_for_sign_in(server: ScriptedServer,
     from uploader_gui.procore.tokens import StaticTokenProvider
 
     server.route = lambda seen: Reply(401, {"error": "The access token is invalid"})
-    with ProcoreClient(server.url, StaticTokenProvider("t"), retry=policy(clock)) as c:
-        with pytest.raises(errors.SignInRequired):
-            c.me()
+    with (
+        ProcoreClient(server.url, StaticTokenProvider("t"), retry=policy(clock)) as c,
+        pytest.raises(errors.SignInRequired),
+    ):
+        c.me()
     assert len(server.requests) == 1
 
 

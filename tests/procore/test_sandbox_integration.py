@@ -211,6 +211,8 @@ def test_segment_put_with_a_wrong_checksum_is_refused(world: World, tmp_path: Pa
 
 
 def test_unknown_token_asks_to_sign_in(world: World) -> None:
-    with ProcoreClient(world.sb.api_url, StaticTokenProvider("not-a-token")) as stranger:
-        with pytest.raises(errors.SignInRequired):
-            stranger.me()
+    with (
+        ProcoreClient(world.sb.api_url, StaticTokenProvider("not-a-token")) as stranger,
+        pytest.raises(errors.SignInRequired),
+    ):
+        stranger.me()

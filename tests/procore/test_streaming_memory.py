@@ -91,6 +91,6 @@ def test_200_mb_upload_peak_rss_in_a_separate_process(big_file: Path,
     done = subprocess.run([sys.executable, "-c", CHILD, server.url, str(big_file), str(SIZE)],
                           capture_output=True, text=True, timeout=240, check=True)
     rss = json.loads(done.stdout)
-    assert [s.length for s in server.requests[1:]][0] == SIZE
+    assert server.requests[1].length == SIZE
     growth_mib = (rss["after_kib"] - rss["before_kib"]) / 1024  # ru_maxrss is KiB on Linux
     assert growth_mib < 40, f"peak RSS grew {growth_mib:.1f} MiB while sending 400 MB"

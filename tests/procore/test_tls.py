@@ -44,16 +44,20 @@ def test_unknown_certificate_is_refused_and_not_retried(tls_server: ScriptedServ
                                                         clock: FakeClock,
                                                         tmp_path: Path) -> None:
     retry = RetryPolicy(sleep=clock.sleep, clock=clock.time)
-    with ProcoreClient(tls_server.url, FakeTokens("t"), retry=retry) as client:
-        with pytest.raises(errors.NetworkError, match="could not be verified") as caught:
-            client.me()
+    with (
+        ProcoreClient(tls_server.url, FakeTokens("t"), retry=retry) as client,
+        pytest.raises(errors.NetworkError, match="could not be verified") as caught,
+    ):
+        client.me()
     assert not caught.value.retryable
     assert clock.sleeps == [] and tls_server.requests == []
     part = tmp_path / "part.bin"
     part.write_bytes(b"x" * 10)
-    with StorageClient() as storage:
-        with pytest.raises(errors.NetworkError, match="could not be verified"):
-            storage.put_segment(tls_server.url, {}, part, 0, 10)
+    with (
+        StorageClient() as storage,
+        pytest.raises(errors.NetworkError, match="could not be verified"),
+    ):
+        storage.put_segment(tls_server.url, {}, part, 0, 10)
 
 
 def test_certificate_in_the_system_store_is_trusted(tls_server: ScriptedServer,

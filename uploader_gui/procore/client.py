@@ -9,16 +9,21 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Self
 from urllib.parse import urlsplit
 
 import requests
 
 from uploader_gui.procore import errors
-from uploader_gui.procore.http import (USER_AGENT, Pacer, RetryPolicy, build_session,
-                                       network_error, surely_not_sent)
-from uploader_gui.procore.responses import (api_error, parse_json, read_limited,
-                                            server_wait)
+from uploader_gui.procore.http import (
+    USER_AGENT,
+    Pacer,
+    RetryPolicy,
+    build_session,
+    network_error,
+    surely_not_sent,
+)
+from uploader_gui.procore.responses import api_error, parse_json, read_limited, server_wait
 from uploader_gui.procore.tokens import TokenProvider
 
 log = logging.getLogger(__name__)
@@ -72,7 +77,7 @@ class ProcoreClient:
         if self._own_session:
             self._session.close()
 
-    def __enter__(self) -> ProcoreClient:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -264,12 +269,12 @@ class ProcoreClient:
                     headers=self._headers(url, token, company_id), timeout=self._timeout,
                     allow_redirects=False, stream=True)
             except requests.RequestException as exc:
-                error = network_error(exc, self._host)
-                if not error.retryable or not (idempotent or surely_not_sent(exc)):
-                    raise error from None
+                failure = network_error(exc, self._host)
+                if not failure.retryable or not (idempotent or surely_not_sent(exc)):
+                    raise failure from None
                 attempt += 1
                 if attempt >= self._retry.attempts:
-                    raise error from None
+                    raise failure from None
                 self._retry.sleep(self._retry.backoff(attempt - 1))
                 continue
 

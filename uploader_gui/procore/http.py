@@ -59,7 +59,7 @@ class RetryPolicy:
     def backoff(self, retry: int) -> float:
         """Seconds to wait before retry number ``retry`` (0 for the first retry)."""
         ceiling = min(self.max_delay, self.base_delay * (2 ** min(retry, 30)))
-        return ceiling * self.random() if self.jitter else ceiling
+        return float(ceiling * self.random()) if self.jitter else float(ceiling)
 
     def run(self, operation: Callable[[], Any], *,
             should_stop: Callable[[], bool] | None = None,
@@ -273,7 +273,7 @@ def network_error(exc: requests.RequestException, what: str) -> errors.NetworkEr
         error = errors.NetworkError(
             f"The secure connection to {what} could not be verified. If your company's network "
             "inspects secure traffic, its certificate must be installed on this computer.")
-        error.retryable = False  # type: ignore[misc]
+        error.retryable = False
         return error
     if isinstance(exc, requests.exceptions.ProxyError):
         return errors.NetworkError(

@@ -12,7 +12,7 @@ import os
 import secrets
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 from urllib.parse import urlsplit
 
 import requests
@@ -68,7 +68,7 @@ class StreamingBody:
             yield block
 
     def read(self, size: int | None = -1) -> bytes:
-        """Up to ``size`` bytes (at most one block, also when ``size`` is -1); ``b""`` at the end."""
+        """Up to ``size`` bytes (at most one block, even for -1); ``b""`` at the end."""
         if self._should_stop is not None and self._should_stop():
             raise errors.Cancelled()
         limit = CHUNK if size is None or size < 0 else min(size, CHUNK)
@@ -164,7 +164,7 @@ class StorageClient:
         if self._own_session:
             self._session.close()
 
-    def __enter__(self) -> StorageClient:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -173,7 +173,7 @@ class StorageClient:
     def post_form(self, url: str, fields: Fields, path: Path | str, filename: str,
                   on_bytes: OnBytes | None = None,
                   should_stop: ShouldStop | None = None) -> None:
-        """POST the whole file as ``multipart/form-data`` with ``fields`` first; any 2xx is success."""
+        """POST the file as ``multipart/form-data``, ``fields`` first; any 2xx is success."""
         path = Path(path)
         pairs = _field_list(fields)
         content_type = next((v for k, v in pairs if k.lower() == "content-type"), OCTET_STREAM)
