@@ -57,6 +57,8 @@ class Reply:
     body: bytes | str | dict[str, Any] | list[Any] = b""
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    #: Send only this many bytes of the body, then drop the connection.
+    cut_after: int | None = None
 
     def encoded(self) -> tuple[bytes, dict[str, str]]:
         headers = dict(self.headers)
@@ -109,6 +111,10 @@ class ScriptedServer:
                         self.send_header(name, value)
                     self.send_header("Content-Length", str(len(body)))
                     self.end_headers()
+                    if reply.cut_after is not None:
+                        self.wfile.write(body[:reply.cut_after])
+                        self.close_connection = True
+                        return
                     self.wfile.write(body)
                 except OSError:
                     self.close_connection = True

@@ -236,3 +236,16 @@ def test_retry_policy_run_retries_only_retryable(clock: FakeClock) -> None:
     assert len(calls) == 1
     with pytest.raises(errors.Cancelled):
         run_policy.run(flaky, should_stop=lambda: True)
+
+
+def test_answer_that_breaks_off_is_repeated_for_get_only(client: ProcoreClient,
+                                                         server: ScriptedServer) -> None:
+    server.replies = [Reply(200, {"id": 1, "pad": "x" * 5000}, cut_after=100)]
+    server.route = lambda seen: Reply(200, {"id": 2})
+    assert client.me() == {"id": 2}
+    assert len(server.requests) == 2
+    server.replies = [Reply(201, {"id": 3, "pad": "x" * 5000}, cut_after=100)]
+    with pytest.raises(errors.NetworkError, match="broke off") as caught:
+        client.create_folder(SCOPE, "A", None)
+    assert caught.value.retryable
+    assert len(server.requests) == 3

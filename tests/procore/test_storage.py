@@ -222,3 +222,22 @@ def test_unreachable_storage_is_a_retryable_network_error(storage: StorageClient
     with pytest.raises(errors.NetworkError, match="storage service") as caught:
         storage.put_segment(f"http://127.0.0.1:{port}/", {}, data_file, 0, 10)
     assert caught.value.retryable
+
+
+def test_netrc_entries_never_reach_storage_or_replace_the_token(
+        server: ScriptedServer, data_file: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from uploader_gui.procore.client import ProcoreClient
+    from uploader_gui.procore.tokens import StaticTokenProvider
+
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login someone password hunter2\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    server.route = lambda seen: Reply(200, {"id": 1}, {"ETag": '"e"'})
+    with StorageClient() as storage, ProcoreClient(server.url, StaticTokenProvider("tk")) as api:
+        storage.put_segment(server.url, {}, data_file, 0, 10)
+        api.me()
+    to_storage, to_api = server.requests
+    assert "authorization" not in to_storage.headers
+    assert to_api.headers["authorization"] == "Bearer tk"

@@ -281,6 +281,16 @@ class ProcoreClient:
             self.pacer.observe(response.headers)
             status = response.status_code
             if 200 <= status < 300:
+                try:
+                    response.content  # noqa: B018 - read the body now, inside the retry loop
+                except requests.RequestException as exc:
+                    # The answer broke off: the server did act, so only a GET/PATCH goes again.
+                    failure = network_error(exc, self._host)
+                    attempt += 1
+                    if not idempotent or attempt >= self._retry.attempts:
+                        raise failure from None
+                    self._retry.sleep(self._retry.backoff(attempt - 1))
+                    continue
                 return response
             body = read_limited(response)
             error = api_error(status, response.headers, body, now=self._retry.clock())

@@ -201,6 +201,10 @@ class _NoCookies(http.cookiejar.CookiePolicy):
         return False
 
 
+def _no_auth(request: requests.PreparedRequest) -> requests.PreparedRequest:
+    return request
+
+
 class TrustStoreAdapter(HTTPAdapter):
     """An adapter whose TLS connections verify against the operating system's trust store.
 
@@ -233,6 +237,9 @@ def build_session(*, user_agent: str = USER_AGENT, pool_size: int = POOL_SIZE,
     """
     session = requests.Session()
     session.verify = True
+    # With no session auth, requests would look up ~/.netrc and add a Basic Authorization
+    # header (overriding the bearer token, or reaching storage). An explicit no-op prevents it.
+    session.auth = _no_auth
     session.cookies.set_policy(_NoCookies())
     session.headers.clear()
     session.headers["User-Agent"] = user_agent
