@@ -241,3 +241,14 @@ def test_netrc_entries_never_reach_storage_or_replace_the_token(
     to_storage, to_api = server.requests
     assert "authorization" not in to_storage.headers
     assert to_api.headers["authorization"] == "Bearer tk"
+
+
+def test_stop_after_the_last_block_keeps_the_finished_request(storage: StorageClient,
+                                                              server: ScriptedServer,
+                                                              data_file: Path) -> None:
+    server.route = lambda seen: Reply(200, b"", {"ETag": '"whole"'})
+    sent: list[int] = []
+    size = 2 * CHUNK
+    etag = storage.put_segment(server.url, {}, data_file, 0, size, sent.append,
+                               lambda: sum(sent) >= size)
+    assert etag == "whole" and sum(sent) == size

@@ -69,11 +69,12 @@ class StreamingBody:
 
     def read(self, size: int | None = -1) -> bytes:
         """Up to ``size`` bytes (at most one block, even for -1); ``b""`` at the end."""
-        if self._should_stop is not None and self._should_stop():
-            raise errors.Cancelled()
         limit = CHUNK if size is None or size < 0 else min(size, CHUNK)
         if limit == 0 or self._index >= len(self._parts):
+            # Everything went out: stopping now would only throw away a complete request.
             return b""
+        if self._should_stop is not None and self._should_stop():
+            raise errors.Cancelled()
         part = self._parts[self._index]
         if isinstance(part, bytes):
             block = part[self._position:self._position + limit]
