@@ -66,7 +66,7 @@ class Sandbox:
             server.api_url, server.storage_url = api.url, storage.url
         self._servers = [api, storage]
         for server in self._servers:
-            thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
+            thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02},
                                       name=f"sandbox-{server.name}", daemon=True)
             thread.start()
             self._threads.append(thread)
@@ -75,8 +75,13 @@ class Sandbox:
 
     def stop(self) -> None:
         self._stopping.set()
-        for server in self._servers:
-            server.shutdown()
+        # shutdown() waits up to a poll interval; stop both servers at once.
+        stoppers = [threading.Thread(target=server.shutdown, name="sandbox-shutdown")
+                    for server in self._servers]
+        for stopper in stoppers:
+            stopper.start()
+        for stopper in stoppers:
+            stopper.join()
         for server in self._servers:
             server.server_close()
             server.close_all()
