@@ -41,6 +41,14 @@ def test_nothing_remaining_holds_until_the_reset(clock: FakeClock) -> None:
     assert pacer.wait() == 0.0
 
 
+def test_exhausted_hourly_limit_holds_at_most_max_hold(clock: FakeClock) -> None:
+    pacer = Pacer(clock=clock.time, sleep=clock.sleep, max_hold=900)
+    pacer.observe(limits(clock, 3600, 0, 3000))
+    assert pacer.holding_for == 900
+    assert pacer.wait() == 900
+    assert pacer.holding_for == 0
+
+
 def test_hold_is_never_shortened(clock: FakeClock) -> None:
     pacer = Pacer(clock=clock.time, sleep=clock.sleep)
     pacer.hold(10)

@@ -96,10 +96,13 @@ class Pacer:
     each answer; ``hold(seconds)`` when the server said to stop sending for a while.
     """
 
-    def __init__(self, *, low_fraction: float = 0.1,
+    def __init__(self, *, low_fraction: float = 0.1, max_hold: float = 900.0,
                  clock: Callable[[], float] = time.time,
                  sleep: Callable[[float], None] = time.sleep) -> None:
         self._low_fraction = low_fraction
+        # An exhausted hourly limit could stall workers for most of an hour; past this the
+        # request goes out, earns a 429 with a long wait, and the caller reports it.
+        self._max_hold = max_hold
         self._clock = clock
         self._sleep = sleep
         self._lock = threading.Lock()
@@ -154,7 +157,7 @@ class Pacer:
             limit = None
         with self._lock:
             now = self._clock()
-            left = reset - now
+            left = min(reset - now, self._max_hold)
             if left <= 0:
                 self._interval = 0.0
                 return
@@ -170,9 +173,15 @@ class Pacer:
                     log.info("rate limit low (%d of %d left); one request every %.2f s",
                              remaining, limit, interval)
                 self._interval = interval
-                self._spacing_until = reset
+                self._spacing_until = now + left
             else:
                 self._interval = 0.0
+
+    @property
+    def holding_for(self) -> float:
+        """Seconds until requests may go again (0 when not holding), e.g. for a status line."""
+        with self._lock:
+            return max(0.0, self._hold_until - self._clock())
 
     @property
     def interval(self) -> float:
