@@ -15,22 +15,22 @@ from .sandbox import Sandbox
 logger = logging.getLogger(__name__)
 
 
-def describe(sandbox: Sandbox, token: str, project_id: int, folder_id: int) -> str:
+def describe(sandbox: Sandbox, token: str, project_id: int, folder_path: str) -> str:
     """What a person needs to point the uploader at a running sandbox."""
     return "\n".join([
         "Procore sandbox is running.",
         f"  API:     {sandbox.api_url}",
         f"  Sign-in: {sandbox.login_url}",
         f"  Storage: {sandbox.storage_url}",
-        f"  Data:    {sandbox.data_dir}",
+        f"  Files:   {sandbox.data_dir}",
         "",
         f"Demo access token (valid {sandbox.state.token_lifetime // 60} minutes):",
         f"  {token}",
         "",
         "Try an upload:",
-        f"  PROCORE_API_BASE={sandbox.api_url} PROCORE_LOGIN_BASE={sandbox.login_url} \\",
-        f"  PROCORE_ACCESS_TOKEN={token} \\",
-        f"  procore-uploader upload --project {project_id} --folder {folder_id} FILE...",
+        f"  PROCORE_ACCESS_TOKEN={token} procore-uploader upload \\",
+        f"    --api-base {sandbox.api_url} --login-base {sandbox.login_url} \\",
+        f'    --project-id {project_id} --folder "{folder_path}" FILE...',
         "",
         "Press Ctrl-C to stop.",
     ])
@@ -57,7 +57,7 @@ def run_forever(port: int | None = None, data_dir: str | Path | None = None,
         with sandbox:
             demo = sandbox.seed_demo()
             token = sandbox.issue_token(demo.user_id)
-            print(describe(sandbox, token, demo.project_ids[0], demo.folder_ids["Drawings"]),
+            print(describe(sandbox, token, demo.project_ids[0], "Drawings/Architectural"),
                   flush=True)
             if ready is not None:
                 ready(sandbox)
