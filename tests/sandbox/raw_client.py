@@ -99,7 +99,7 @@ class Api:
         """The uuid of a complete segmented upload of ``parts``."""
         upload = self.create_segmented(parts)
         etags = []
-        for segment, data in zip(upload["segments"], parts):
+        for segment, data in zip(upload["segments"], parts, strict=True):
             answer = self.put_part(segment, data)
             assert answer.status_code == 200, answer.text
             etags.append(answer.headers["ETag"].strip('"'))

@@ -103,7 +103,7 @@ def test_stall_makes_the_client_time_out(api: Api, sandbox: Sandbox) -> None:
 def test_delay_after_commit_does_the_work_first(api: Api, sandbox: Sandbox,
                                                 two_parts: list[bytes]) -> None:
     created = api.create_segmented(two_parts)
-    etags = [api.put_part(s, d).headers["ETag"] for s, d in zip(created["segments"], two_parts)]
+    etags = [api.put_part(s, d).headers["ETag"] for s, d in zip(created["segments"], two_parts, strict=True)]
     sandbox.faults.add(Fault("delay_after_commit", "patch", seconds=30))
     with pytest.raises(requests.Timeout):
         api.session.patch(f"{api.sb.api_url}{api.uploads_path}/{created['uuid']}",
@@ -120,8 +120,9 @@ def test_delay_after_commit_on_storage(api: Api, sandbox: Sandbox,
     with pytest.raises(requests.Timeout):
         api.storage.put(created["segments"][1]["url"], data=b"Z",
                         headers=created["segments"][1]["headers"], timeout=0.5)
-    assert api.sb.state.uploads[created["uuid"]].segments[1].stored_md5 == \
-        hashlib.md5(b"Z").hexdigest()
+    segments = api.sb.state.uploads[created["uuid"]].segments
+    assert segments is not None
+    assert segments[1].stored_md5 == hashlib.md5(b"Z").hexdigest()
 
 
 def test_expire_links_after(api: Api, sandbox: Sandbox, two_parts: list[bytes]) -> None:

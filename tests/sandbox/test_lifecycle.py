@@ -21,7 +21,9 @@ def test_stop_ends_keep_alive_connections_and_threads() -> None:
     for _ in range(3):
         assert session.get(sb.api_url + "/rest/v1.0/me", headers=headers, timeout=5).ok
     # One connection carried all three requests (HTTP/1.1 keep-alive).
-    pools = session.get_adapter(sb.api_url).poolmanager.pools
+    adapter = session.get_adapter(sb.api_url)
+    assert isinstance(adapter, requests.adapters.HTTPAdapter)
+    pools = adapter.poolmanager.pools
     assert [pools[key].num_connections for key in pools.keys()] == [1]
     sb.stop()
     session.close()

@@ -152,7 +152,7 @@ def test_reput_replaces_the_part(api: Api, sandbox: Sandbox, two_parts: list[byt
 
 def test_put_after_completion_is_refused(api: Api, two_parts: list[bytes]) -> None:
     created = api.create_segmented(two_parts)
-    etags = [api.put_part(s, d).headers["ETag"] for s, d in zip(created["segments"], two_parts)]
+    etags = [api.put_part(s, d).headers["ETag"] for s, d in zip(created["segments"], two_parts, strict=True)]
     assert api.complete(created["uuid"], etags).status_code == 200
     late = api.put_part(created["segments"][1], b"Z")
     assert late.status_code == 404

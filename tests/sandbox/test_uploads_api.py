@@ -143,7 +143,7 @@ def test_complete_needs_every_part(api: Api, two_parts: list[bytes]) -> None:
 
 def test_complete_checks_count_order_and_values(api: Api, two_parts: list[bytes]) -> None:
     created = api.create_segmented(two_parts)
-    etags = [api.put_part(s, d).headers["ETag"] for s, d in zip(created["segments"], two_parts)]
+    etags = [api.put_part(s, d).headers["ETag"] for s, d in zip(created["segments"], two_parts, strict=True)]
     uuid = created["uuid"]
     assert api.complete(uuid, etags[:1]).status_code == 422
     assert api.complete(uuid, list(reversed(etags))).status_code == 422

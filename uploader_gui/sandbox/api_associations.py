@@ -57,7 +57,7 @@ def create_file(call: Call) -> Any:
             folder = state.root_folder(project_id=project_id, company_id=company_id)
         else:
             try:
-                folder = call.folder(int(parent_raw), project_id, company_id)  # type: ignore[arg-type]
+                folder = call.folder(int(parent_raw or ""), project_id, company_id)
             except ValueError:
                 raise _invalid("parent_id", "is invalid") from None
         unique = (_field(form, "file[unique_name]") or "").lower() == "true"

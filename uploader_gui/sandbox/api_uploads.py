@@ -133,13 +133,13 @@ def sign(call: Call, upload: Upload, target: str) -> None:
 def upload_json(upload: Upload, *, with_status: bool) -> dict[str, Any]:
     if upload.segments is None:
         body: dict[str, Any] = {"uuid": upload.uuid, "url": upload.signed["url"],
-                                "fields": dict(upload.signed["fields"])}  # type: ignore[arg-type]
+                                "fields": dict(upload.signed["fields"])}
         if with_status:
             body["status"] = upload.status
         return body
-    signed_segments: list[dict[str, Any]] = upload.signed["segments"]  # type: ignore[assignment]
+    signed_segments: list[dict[str, Any]] = upload.signed["segments"]
     segments = []
-    for segment, signed in zip(upload.segments, signed_segments):
+    for segment, signed in zip(upload.segments, signed_segments, strict=True):
         item: dict[str, Any] = {"size": segment.size, "sha256": segment.sha256,
                                 "md5": segment.md5, "url": signed["url"],
                                 "headers": dict(signed["headers"])}
@@ -253,7 +253,7 @@ def complete(call: Call) -> Any:
             raise _invalid("segments", "this upload has no segments; it is complete once the "
                                        "file is posted to storage")
         etags = _etag_list(call.json_body(), len(upload.segments))
-        for segment, etag in zip(upload.segments, etags):
+        for segment, etag in zip(upload.segments, etags, strict=True):
             if segment.stored_md5 is None:
                 raise _invalid("segments", f"segment {segment.number} has not been uploaded")
             if segment.stored_md5 != etag:

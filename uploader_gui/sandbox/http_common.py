@@ -157,7 +157,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
         got = 0
         while got < len(view):
             try:
-                n = self.rfile.readinto(view[got:])  # type: ignore[attr-defined]
+                n = self.rfile.readinto(view[got:])
             except (OSError, ValueError):
                 break
             if not n:

@@ -99,10 +99,10 @@ class MultipartReader:
         del self._buf[:end + 4]
         message = Message()
         for line in raw_headers.split("\r\n"):
-            name, sep, value = line.partition(":")
+            header, sep, value = line.partition(":")
             if not sep:
                 raise MultipartError("A form part has a malformed header line")
-            message[name.strip()] = value.strip()
+            message[header.strip()] = value.strip()
         if message.get("content-disposition") is None:
             raise MultipartError("A form part has no Content-Disposition")
         name = message.get_param("name", header="content-disposition")

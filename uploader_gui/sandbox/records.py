@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 
 @dataclass
@@ -110,7 +111,7 @@ class Upload:
     content_disposition: str
     segments: list[Segment] | None
     #: Signed storage instructions as last handed out (segments' url/headers, or url/fields).
-    signed: dict[str, object] = field(default_factory=dict)
+    signed: dict[str, Any] = field(default_factory=dict)
     status: str = "ready"
     associated: bool = False
     size: int | None = None
