@@ -100,3 +100,16 @@ def test_run_forever_prints_how_to_use_it(tmp_path: Path,
     assert seen and seen[0] in out and seen[1] in out
     assert "procore-uploader upload" in out
     assert "Press Ctrl-C to stop." in out
+
+
+def test_a_failing_oauth_module_answers_500_not_a_dropped_connection(
+        sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    from uploader_gui.sandbox import oauth
+
+    def broken(*args: object) -> tuple[int, dict[str, str], bytes]:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(oauth, "handle", broken)
+    answer = requests.post(sandbox.login_url + "/oauth/token", data={"grant_type": "x"}, timeout=5)
+    assert answer.status_code == 500
+    assert answer.json() == {"errors": "Internal Server Error"}

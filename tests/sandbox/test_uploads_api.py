@@ -196,3 +196,14 @@ def test_show_keeps_original_links_by_default(api: Api, sandbox: Sandbox) -> Non
     sandbox.advance_clock(3000)
     shown = api.get(f"{api.uploads_path}/{created['uuid']}").json()
     assert shown["fields"] == created["fields"]
+
+
+def test_resign_on_show_can_be_switched_while_running(api: Api, sandbox: Sandbox,
+                                                      two_parts: list[bytes]) -> None:
+    created = api.create_segmented(two_parts)
+    sandbox.resign_on_show = True
+    sandbox.advance_clock(3700)
+    shown = api.get(f"{api.uploads_path}/{created['uuid']}").json()
+    assert shown["segments"][1]["url"] != created["segments"][1]["url"]
+    assert api.put_part(shown["segments"][1], b"Z").status_code == 200
+    assert api.put_part(created["segments"][0], two_parts[0]).status_code == 403

@@ -109,6 +109,12 @@ class ApiHandler(SandboxHandler):
                 self.finish_request_log(0)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
+        except Exception:
+            # A sandbox bug must show up as a 500 the client handles, not a dropped connection.
+            logger.exception("The sandbox failed on %s %s", self.command, self.split.path)
+            self.close_connection = True
+            if self._answered_status is None:
+                self.send_json(500, {"errors": "Internal Server Error"})
 
     def _read_body(self) -> bytes:
         if self.is_chunked():

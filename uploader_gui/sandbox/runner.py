@@ -28,9 +28,10 @@ def describe(sandbox: Sandbox, token: str, project_id: int, folder_path: str) ->
         f"  {token}",
         "",
         "Try an upload:",
-        f"  PROCORE_ACCESS_TOKEN={token} procore-uploader upload \\",
-        f"    --api-base {sandbox.api_url} --login-base {sandbox.login_url} \\",
-        f'    --project-id {project_id} --folder "{folder_path}" FILE...',
+        # One line, so it pastes into any shell (and scripts can read it back).
+        f"  PROCORE_ACCESS_TOKEN={token} procore-uploader upload --api-base {sandbox.api_url} "
+        f'--login-base {sandbox.login_url} --project-id {project_id} --folder "{folder_path}" '
+        "FILE...",
         "",
         "Press Ctrl-C to stop.",
     ])

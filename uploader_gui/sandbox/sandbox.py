@@ -121,6 +121,44 @@ class Sandbox:
     def data_dir(self) -> Path:
         return self._data_dir
 
+    # -- settings that may change while running (tests flip them between steps) -----------
+
+    @property
+    def resign_on_show(self) -> bool:
+        return self.state.resign_on_show
+
+    @resign_on_show.setter
+    def resign_on_show(self, value: bool) -> None:
+        with self.state.lock:
+            self.state.resign_on_show = value
+
+    @property
+    def token_lifetime(self) -> int:
+        return self.state.token_lifetime
+
+    @token_lifetime.setter
+    def token_lifetime(self, value: int) -> None:
+        with self.state.lock:
+            self.state.token_lifetime = value
+
+    @property
+    def rate_limit_hourly(self) -> int:
+        return self.state.rate_limit_hourly
+
+    @rate_limit_hourly.setter
+    def rate_limit_hourly(self, value: int) -> None:
+        with self.state.lock:
+            self.state.rate_limit_hourly = value
+
+    @property
+    def rate_limit_spike(self) -> tuple[int, float] | None:
+        return self.state.rate_limit_spike
+
+    @rate_limit_spike.setter
+    def rate_limit_spike(self, value: tuple[int, float] | None) -> None:
+        with self.state.lock:
+            self.state.rate_limit_spike = value
+
     # -- records ---------------------------------------------------------------------------
 
     def seed_demo(self) -> DemoInfo:

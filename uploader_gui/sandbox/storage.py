@@ -87,6 +87,12 @@ class StorageHandler(SandboxHandler):
                 self.finish_request_log(0)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
+        except Exception:
+            logger.exception("The storage failed on %s %s", self.command, self.split.path)
+            self.close_connection = True
+            if self._answered_status is None:
+                self.send_s3_error(S3Error(500, "InternalError",
+                                           "We encountered an internal error. Please try again."))
 
     def _body_length(self) -> int | None:
         if self.is_chunked():
