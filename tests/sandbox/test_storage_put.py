@@ -157,3 +157,14 @@ def test_put_after_completion_is_refused(api: Api, two_parts: list[bytes]) -> No
     late = api.put_part(created["segments"][1], b"Z")
     assert late.status_code == 404
     assert s3_code(late) == "NoSuchUpload"
+
+
+def test_chunked_header_next_to_content_length_is_refused(api: Api,
+                                                          two_parts: list[bytes]) -> None:
+    # requests sends both headers for a generator body with an explicit Content-Length.
+    created = api.create_segmented(two_parts)
+    segment = created["segments"][1]
+    answer = api.storage.put(segment["url"], data=iter([b"Z"]), headers=segment["headers"],
+                             timeout=5)
+    assert answer.request.headers.get("Transfer-Encoding") == "chunked"
+    assert answer.status_code == 411
