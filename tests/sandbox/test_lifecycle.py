@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -113,3 +114,26 @@ def test_a_failing_oauth_module_answers_500_not_a_dropped_connection(
     answer = requests.post(sandbox.login_url + "/oauth/token", data={"grant_type": "x"}, timeout=5)
     assert answer.status_code == 500
     assert answer.json() == {"errors": "Internal Server Error"}
+
+
+def test_oauth_module_gets_the_request(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> None:
+    from uploader_gui.sandbox import oauth
+
+    seen: dict[str, object] = {}
+
+    def record(state: object, method: str, path: str, query: object, form: object,
+               headers: Mapping[str, str]) -> tuple[int, dict[str, str], bytes]:
+        seen.update(state=state, method=method, path=path, query=query, form=form,
+                    auth=headers.get("Authorization"), lower=headers.get("authorization"))
+        return 200, {"Content-Type": "application/json"}, b'{"ok": true}'
+
+    monkeypatch.setattr(oauth, "handle", record)
+    answer = requests.post(sandbox.login_url + "/oauth/token?x=1",
+                           data={"grant_type": "client_credentials"},
+                           auth=("client", "secret"), timeout=5)
+    assert answer.json() == {"ok": True}
+    assert seen["state"] is sandbox.state
+    assert (seen["method"], seen["path"]) == ("POST", "/oauth/token")
+    assert seen["query"] == {"x": ["1"]}
+    assert seen["form"] == {"grant_type": ["client_credentials"]}
+    assert seen["auth"] == seen["lower"] and str(seen["auth"]).startswith("Basic ")

@@ -15,7 +15,7 @@ from urllib.parse import parse_qs
 from . import api_associations, api_navigation, api_uploads, oauth
 from .api_call import Call, Page
 from .faults import Fault
-from .http_common import ApiError, ConnectionDropped, SandboxHandler
+from .http_common import ApiError, ConnectionDropped, Headers, SandboxHandler
 
 logger = logging.getLogger(__name__)
 
@@ -135,7 +135,7 @@ class ApiHandler(SandboxHandler):
             self.send_json(exc.status, exc.body, exc.headers)
             return
         query = parse_qs(parts.query, keep_blank_values=True)
-        headers = {k.lower(): v for k, v in self.headers.items()}
+        headers = Headers(self.headers.items())
         if path.startswith("/oauth/"):
             self._oauth(path, query, body, headers)
             return
@@ -185,7 +185,7 @@ class ApiHandler(SandboxHandler):
         self.send_json(status, payload, extra)
 
     def _oauth(self, path: str, query: dict[str, list[str]], body: bytes,
-               headers: dict[str, str]) -> None:
+               headers: Headers) -> None:
         form: dict[str, list[str]] = {}
         if headers.get("content-type", "").split(";")[0].strip().lower() \
                 == "application/x-www-form-urlencoded":
