@@ -197,6 +197,9 @@ class SandboxHandler(BaseHTTPRequestHandler):
             remaining -= n
 
     def send_bytes(self, status: int, headers: dict[str, str], body: bytes) -> None:
+        # Logged before the answer leaves, so a client that got it always finds it logged.
+        self._answered_status = status
+        self.finish_request_log(status)
         self.send_response(status)
         for name, value in headers.items():
             self.send_header(name, value)
@@ -207,8 +210,6 @@ class SandboxHandler(BaseHTTPRequestHandler):
         if body and self.command != "HEAD":
             self.wfile.write(body)
         self.wfile.flush()
-        self._answered_status = status
-        self.finish_request_log(status)
 
     def send_json(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
         merged = {"Content-Type": "application/json; charset=utf-8"}
@@ -218,11 +219,12 @@ class SandboxHandler(BaseHTTPRequestHandler):
     def drop_connection(self) -> None:
         """Close the socket without an answer (a fault, or a peer that went away)."""
         self.close_connection = True
+        self._answered_status = 0
+        self.finish_request_log(0)
         try:
             self.connection.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
-        self.finish_request_log(0)
 
     def wait(self, seconds: float) -> None:
         """Sleep for a fault, but wake at once when the sandbox stops."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -118,6 +119,12 @@ class Upload:
     md5: str | None = None
     sha256: str | None = None
     declared_size: int | None = None
+    #: One lock per part number: two PUTs of the same part would write the same byte range.
+    part_locks: dict[int, threading.Lock] = field(default_factory=dict)
+
+    def part_lock(self, number: int) -> threading.Lock:
+        """Call with the state lock held."""
+        return self.part_locks.setdefault(number, threading.Lock())
 
     @property
     def segmented(self) -> bool:

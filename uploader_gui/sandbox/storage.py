@@ -11,7 +11,6 @@ import binascii
 import hashlib
 import logging
 import os
-import threading
 from typing import Any
 from urllib.parse import parse_qsl
 from xml.sax.saxutils import escape
@@ -34,16 +33,6 @@ STATUS_MESSAGES = {500: "We encountered an internal error. Please try again.",
 UNCOVERED_FIELDS = frozenset({"policy", "x-amz-signature", "file"})
 PRESIGN_PARAMS = ("X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-Expires",
                   "X-Amz-SignedHeaders", "X-Amz-Signature")
-
-_part_locks: dict[tuple[str, int], threading.Lock] = {}
-_part_locks_guard = threading.Lock()
-
-
-def _part_lock(uuid: str, number: int) -> threading.Lock:
-    # Two PUTs of the same part would write the same byte range; one at a time.
-    with _part_locks_guard:
-        return _part_locks.setdefault((uuid, number), threading.Lock())
-
 
 class S3Error(Exception):
     def __init__(self, status: int, code: str, message: str) -> None:
@@ -173,7 +162,9 @@ class StorageHandler(SandboxHandler):
         answered, reset = self._pre_fault("storage_put", length)
         if answered:
             return
-        with _part_lock(upload.uuid, segment.number):
+        with self.state.lock:
+            part_lock = upload.part_lock(segment.number)
+        with part_lock:
             with self.state.lock:
                 # A part being replaced is not stored until its new bytes check out.
                 segment.stored_md5 = None
