@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import shutil
 import tempfile
 import threading
+import weakref
 from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
@@ -33,6 +35,9 @@ class Sandbox:
         self._owns_dir = data_dir is None
         self._data_dir = Path(tempfile.mkdtemp(prefix="procore-sandbox-")) if data_dir is None \
             else Path(data_dir)
+        # A temp dir of ours goes away on stop(), or when a never-stopped sandbox is collected.
+        self._remove_dir = weakref.finalize(self, shutil.rmtree, self._data_dir, True) \
+            if self._owns_dir else None
         self.state = SandboxState(self._data_dir, seed=seed, rate_limit_hourly=rate_limit_hourly,
                                   rate_limit_spike=rate_limit_spike, resign_on_show=resign_on_show,
                                   token_lifetime=token_lifetime)
@@ -89,8 +94,8 @@ class Sandbox:
             thread.join(5)
         self._servers = []
         self._threads = []
-        if self._owns_dir:
-            self.state.remove_files()
+        if self._remove_dir is not None:
+            self._remove_dir()
 
     def __enter__(self) -> Sandbox:
         return self.start()

@@ -7,7 +7,6 @@ import math
 import os
 import random
 import secrets
-import shutil
 import threading
 import time
 from dataclasses import dataclass
@@ -254,10 +253,6 @@ class SandboxState:
                         and folder.company_id == company_id:
                     return folder
             raise KeyError("No such project or company")
-
-    def remove_files(self) -> None:
-        """Delete the data directory's contents (used when the sandbox owned a temp dir)."""
-        shutil.rmtree(self.data_dir, ignore_errors=True)
 
     def new_incoming_path(self) -> Path:
         return self.incoming_dir / f"{secrets.token_hex(8)}.{os.getpid()}.tmp"
