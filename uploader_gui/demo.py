@@ -53,7 +53,7 @@ class DemoSession:
     def close(self) -> None:
         """Stop the sandbox and delete the demo's folder (when this session made it)."""
         try:
-            self.sandbox.__exit__(None, None, None)
+            self.sandbox.stop()
         finally:
             if self._remove:
                 shutil.rmtree(self.folder, ignore_errors=True)
@@ -67,14 +67,14 @@ def start_demo(folder: Path | None = None) -> DemoSession:
     storage = folder / "procore"
     storage.mkdir(parents=True, exist_ok=True)
     sandbox = Sandbox(data_dir=storage)
-    sandbox.__enter__()
+    sandbox.start()
     try:
         seeded = sandbox.seed_demo()
         tokens = StaticTokenProvider(sandbox.issue_token(seeded.user_id),
                                      identity=str(seeded.user_id))
         destination = _first_destination(sandbox.api_url, tokens)
     except BaseException:
-        sandbox.__exit__(None, None, None)
+        sandbox.stop()
         if remove:
             shutil.rmtree(folder, ignore_errors=True)
         raise

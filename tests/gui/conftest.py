@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QEvent, QThread, QThreadPool, QTimer
 from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
 
+from uploader_gui.config import Settings
+from uploader_gui.gui.main_window import MainWindow
+from uploader_gui.journal.store import Journal
+from uploader_gui.procore.client import ProcoreClient
+from uploader_gui.procore.tokens import StaticTokenProvider
+from uploader_gui.transfer.engine import UploadEngine
 from uploader_gui.transfer.model import (ConflictPolicy, Destination, DestinationKind,
                                          UploadItem, UploadState)
 
@@ -89,3 +98,69 @@ def make_item(upload_id: int, tmp_path: Path, *, size: int = 1000,
     return UploadItem(id=upload_id, path=tmp_path / name, size=size, mtime_ns=0,
                       destination=dest, subfolders=(), name=name,
                       conflict=ConflictPolicy.KEEP_BOTH, state=state)
+
+
+# -- a sandbox, an engine and the real window -------------------------------------------------
+
+@pytest.fixture
+def sandbox(tmp_path: Path) -> Iterator[Any]:
+    from uploader_gui.sandbox import Sandbox
+
+    with Sandbox(data_dir=tmp_path / "sandbox") as sb:
+        yield sb
+
+
+@pytest.fixture
+def demo(sandbox: Any) -> Any:
+    return sandbox.seed_demo()
+
+
+@dataclass
+class WindowParts:
+    window: MainWindow
+    engine: UploadEngine
+    client: ProcoreClient
+
+
+@pytest.fixture
+def make_window(sandbox: Any, demo: Any, tmp_path: Path,
+                qtbot: QtBot) -> Iterator[Callable[..., WindowParts]]:
+    """Build the real window over the sandbox; teardown stops it and closes the engine."""
+    made: list[WindowParts] = []
+
+    def make(settings: Settings | None = None, journal_path: Path | None = None,
+             destination: Destination | None = None, show: bool = True) -> WindowParts:
+        settings = settings or Settings(segment_threshold_mib=5, segment_size_mib=5,
+                                        parallel_files=2, parallel_segments=2)
+        if destination is not None:
+            settings.last_destination = destination.to_json()
+        tokens = StaticTokenProvider(sandbox.issue_token(demo.user_id),
+                                     identity=str(demo.user_id))
+        client = ProcoreClient(sandbox.api_url, tokens)
+        journal = Journal.open(journal_path or tmp_path / "journal.sqlite3")
+        engine = UploadEngine(client, journal, settings, identity=str(demo.user_id),
+                              web_base="https://app.example")
+        # Not qtbot.addWidget: pytest-qt closes those before fixtures tear down, and a close
+        # while uploads run would ask its question; the teardown below stops it first.
+        window = MainWindow(engine, client, settings, environment="Sandbox")
+        if show:
+            window.show()
+        parts = WindowParts(window, engine, client)
+        made.append(parts)
+        return parts
+
+    yield make
+    for parts in made:
+        assert parts.window.shutdown(10_000), "the window's threads did not stop in time"
+        parts.window.close()
+        parts.window.deleteLater()
+        parts.engine.close()
+        parts.engine.journal.close()
+        parts.client.close()
+
+
+def documents_destination(demo: Any, folder: str | None = None) -> Destination:
+    folder_id = demo.folder_ids[folder] if folder else None
+    label = f"Project / Documents{' / ' + folder if folder else ''}"
+    return Destination(DestinationKind.PROJECT_FOLDER, demo.company_id, demo.project_ids[0],
+                       folder_id=folder_id, label=label)

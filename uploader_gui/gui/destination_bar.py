@@ -76,6 +76,8 @@ class DestinationBar(QWidget):
         self._generation = 0
         self._destination: Destination | None = None
         self._wanted: Destination | None = None
+        #: A folder just created under a parent whose children were still unfetched.
+        self._select_after_load: int | None = None
 
         self.company_combo = QComboBox(self)
         self.company_combo.setAccessibleName("Company")
@@ -308,7 +310,10 @@ class DestinationBar(QWidget):
                 node.setData(int(data["id"]), NodeRole.ID)
             for folder in sorted(data.get("folders") or [],
                                  key=lambda f: str(f.get("name", "")).casefold()):
-                self._add_folder_node(node, folder)
+                child = self._add_folder_node(node, folder)
+                if child.data(NodeRole.ID) == self._select_after_load:
+                    self._select_after_load = None
+                    self.select_node(child)
         self.loaded.emit(label)
 
     def _add_folder_node(self, parent: QStandardItem, folder: dict[str, Any]) -> QStandardItem:
@@ -392,7 +397,9 @@ class DestinationBar(QWidget):
             if generation != self._generation:
                 return
             if not parent.data(NodeRole.LOADED):
-                # Its children were never fetched: fetching now brings the new one too.
+                # Its children were never fetched: fetching now brings the new one too, and
+                # it is chosen when they arrive.
+                self._select_after_load = int(folder["id"])
                 self.tree.expand(parent.index())
                 return
             child = self._add_folder_node(parent, folder)

@@ -240,4 +240,8 @@ class UploadPool(QObject):
             remaining = int((deadline - time.monotonic()) * 1000)
             ok = self._stop_thread(number, remaining) and ok
         self._free.clear()
+        if ok:
+            # The workers' last "finished" signals are still queued; nothing runs any more.
+            self._running.clear()
+            self._controls.clear()
         return ok
