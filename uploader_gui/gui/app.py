@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -78,7 +79,14 @@ def _environment(settings: Settings, argv: Sequence[str]) -> Environment:
 
 
 def _tokens_for(env: Environment) -> object | None:
-    """The signed-in token source, or None. Never opens a browser at start-up."""
+    """The signed-in token source, or None. Never opens a browser at start-up.
+
+    An explicit ``PROCORE_ACCESS_TOKEN`` wins over a stored sign-in (scripts, kiosks, tests).
+    """
+    from uploader_gui.procore.tokens import StaticTokenProvider
+
+    if os.environ.get("PROCORE_ACCESS_TOKEN", "").strip():
+        return StaticTokenProvider.from_environment()
     try:
         from uploader_gui.auth.session import token_provider_for
     except ImportError:
@@ -88,11 +96,7 @@ def _tokens_for(env: Environment) -> object | None:
             return token_provider_for(env, interactive=False)
         except SignInRequired:
             return None
-    from uploader_gui.procore.tokens import StaticTokenProvider
-    try:
-        return StaticTokenProvider.from_environment()
-    except SignInRequired:
-        return None
+    return None
 
 
 def build_parts(argv: Sequence[str], demo: bool) -> AppParts:

@@ -78,7 +78,7 @@ class MainWindow(QMainWindow):
         self._build_widgets(demo_folder)
         self._build_actions()
         self._connect()
-        self.resize(1100, 680)
+        self.resize(1280, 720)
         self.setAcceptDrops(True)
         self.tray.show()
 
