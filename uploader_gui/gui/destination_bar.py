@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFormLayout, QHBoxL
                                QInputDialog, QLabel, QPushButton, QStyle, QTreeView,
                                QVBoxLayout, QWidget)
 
+from uploader_gui.gui.signals import emit
 from uploader_gui.gui.tasks import TaskRunner
 from uploader_gui.procore.client import Scope
 from uploader_gui.transfer.model import Destination, DestinationKind
@@ -170,7 +171,7 @@ class DestinationBar(QWidget):
         combo.blockSignals(False)
         if not rows:
             self.status_label.setText("Your Procore account has no companies to upload to.")
-        self.loaded.emit("companies")
+        emit(self.loaded, "companies")
         self._company_chosen()
 
     def _company_chosen(self, *_: object) -> None:
@@ -206,7 +207,7 @@ class DestinationBar(QWidget):
             index = 1 if combo.count() > 1 else 0
         combo.setCurrentIndex(index)
         combo.blockSignals(False)
-        self.loaded.emit("projects")
+        emit(self.loaded, "projects")
         self._project_chosen()
 
     def _project_chosen(self, *_: object) -> None:
@@ -233,7 +234,7 @@ class DestinationBar(QWidget):
                                       f"{name} / Documents", expandable=True))
             root.appendRow(self._node("Photos", NodeKind.PHOTOS, None, f"{name} / Photos",
                                       expandable=True))
-        self.loaded.emit("tree")
+        emit(self.loaded, "tree")
 
     # -- the tree -----------------------------------------------------------------------------
 
@@ -314,7 +315,7 @@ class DestinationBar(QWidget):
                 if child.data(NodeRole.ID) == self._select_after_load:
                     self._select_after_load = None
                     self.select_node(child)
-        self.loaded.emit(label)
+        emit(self.loaded, label)
 
     def _add_folder_node(self, parent: QStandardItem, folder: dict[str, Any]) -> QStandardItem:
         name = str(folder.get("name") or "")
@@ -366,7 +367,7 @@ class DestinationBar(QWidget):
         self._destination = destination
         self._show_chosen()
         if changed:
-            self.destination_changed.emit(destination)
+            emit(self.destination_changed, destination)
 
     def _show_chosen(self) -> None:
         if self._destination is None:
@@ -388,7 +389,7 @@ class DestinationBar(QWidget):
         scope, client = self.scope(), self._client
         if parent is None or scope is None or client is None or \
                 parent.data(NodeRole.KIND) not in (NodeKind.ROOT, NodeKind.FOLDER):
-            self.problem.emit("Choose a Documents folder first; the new folder goes inside it.")
+            emit(self.problem, "Choose a Documents folder first; the new folder goes inside it.")
             return
         parent_id = parent.data(NodeRole.ID)
         generation = self._generation
@@ -405,7 +406,7 @@ class DestinationBar(QWidget):
             child = self._add_folder_node(parent, folder)
             self.tree.expand(parent.index())
             self.select_node(child)
-            self.loaded.emit(child.data(NodeRole.LABEL))
+            emit(self.loaded, child.data(NodeRole.LABEL))
 
         self._tasks.submit(lambda: client.create_folder(scope, name, parent_id), created,
                            lambda exc: self._failed(generation, f"the folder “{name}”", exc,
@@ -417,7 +418,7 @@ class DestinationBar(QWidget):
         text = f"Could not {verb} {what}: {exc}"
         log.warning("%s", text)
         self.status_label.setText(text)
-        self.problem.emit(text)
+        emit(self.problem, text)
 
 
 def _escape(text: str) -> str:

@@ -11,6 +11,8 @@ from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QPalette
 from PySide6.QtWidgets import (QFileDialog, QFrame, QHBoxLayout, QLabel, QPushButton,
                                QVBoxLayout, QWidget)
 
+from uploader_gui.gui.signals import emit
+
 log = logging.getLogger(__name__)
 
 
@@ -175,9 +177,9 @@ class DropZone(QFrame):
             event.ignore()
         if contents.refused:
             self.show_message(" ".join(contents.refused))
-            self.refused.emit(contents.refused)
+            emit(self.refused, contents.refused)
         if contents.paths:
-            self.paths_chosen.emit(contents.paths)
+            emit(self.paths_chosen, contents.paths)
         return contents
 
     # -- dialogs ------------------------------------------------------------------------------
@@ -185,9 +187,9 @@ class DropZone(QFrame):
     def choose_files(self) -> None:
         names, _ = QFileDialog.getOpenFileNames(self, "Add files to upload")
         if names:
-            self.paths_chosen.emit([Path(n) for n in names])
+            emit(self.paths_chosen, [Path(n) for n in names])
 
     def choose_folder(self) -> None:
         name = QFileDialog.getExistingDirectory(self, "Add a folder to upload")
         if name:
-            self.paths_chosen.emit([Path(name)])
+            emit(self.paths_chosen, [Path(name)])

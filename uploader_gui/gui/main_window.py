@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QMainWind
                                QMessageBox, QProgressBar, QPushButton, QSplitter, QStyle,
                                QTableView, QToolBar, QVBoxLayout, QWidget)
 
+from uploader_gui.gui.signals import emit
 from uploader_gui import APP_NAME, __version__
 from uploader_gui.config import Settings
 from uploader_gui.gui.destination_bar import Browses, DestinationBar
@@ -303,9 +304,9 @@ class MainWindow(QMainWindow):
 
     def _account_clicked(self) -> None:
         if self._client is None:
-            self.sign_in_requested.emit()
+            emit(self.sign_in_requested)
         else:
-            self.sign_out_requested.emit()
+            emit(self.sign_out_requested)
 
     # -- adding -------------------------------------------------------------------------------
 
@@ -497,5 +498,5 @@ class MainWindow(QMainWindow):
         ok = self.queue.shutdown(timeout_ms)
         ok = self.tasks.shutdown(timeout_ms) and ok
         self.tray.close()
-        self.shut_down.emit()
+        emit(self.shut_down)
         return ok

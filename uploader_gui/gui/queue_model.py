@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from PySide6.QtCore import (QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex,
                             Qt, QTimer, Signal)
 
+from uploader_gui.gui.signals import emit
 from uploader_gui.transfer.model import ProgressEvent, UploadItem, UploadState
 
 log = logging.getLogger(__name__)
@@ -202,7 +203,7 @@ class QueueModel(QAbstractTableModel):
             self._rows.append(_Row(it))
             self._row_of[it.id] = first + offset
         self.endInsertRows()
-        self.totals_changed.emit()
+        emit(self.totals_changed)
         return list(unique.values())
 
     def update_item(self, item: UploadItem) -> None:
@@ -260,7 +261,7 @@ class QueueModel(QAbstractTableModel):
             del self._rows[first:last + 1]
             self.endRemoveRows()
         self._row_of = {row.item.id: i for i, row in enumerate(self._rows)}
-        self.totals_changed.emit()
+        emit(self.totals_changed)
 
     def _mark(self, index: int) -> None:
         self._dirty.add(index)
@@ -274,10 +275,10 @@ class QueueModel(QAbstractTableModel):
             return
         first, last = min(self._dirty), max(self._dirty)
         self._dirty.clear()
-        self.dataChanged.emit(self.index(first, LIVE_COLUMNS[0]),
+        emit(self.dataChanged, self.index(first, LIVE_COLUMNS[0]),
                               self.index(last, LIVE_COLUMNS[-1]), LIVE_ROLES)
         self.batches_sent += 1
-        self.totals_changed.emit()
+        emit(self.totals_changed)
 
     def stop(self) -> None:
         """Stop the redraw timer (before the model goes away)."""

@@ -13,6 +13,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
+from uploader_gui.gui.signals import emit
+
 log = logging.getLogger(__name__)
 
 Callback = Callable[[Any], None]
@@ -38,9 +40,9 @@ class _Job(QRunnable):
             result = self._fn()
         except BaseException as exc:  # reported to the caller's callback, never lost
             log.debug("background job %d failed: %r", self._id, exc)
-            self._signals.failed.emit(self._id, exc)
+            emit(self._signals.failed, self._id, exc)
         else:
-            self._signals.succeeded.emit(self._id, result)
+            emit(self._signals.succeeded, self._id, result)
 
 
 class TaskRunner(QObject):

@@ -8,6 +8,8 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QIcon
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
+from uploader_gui.gui.signals import emit
+
 log = logging.getLogger(__name__)
 
 
@@ -44,7 +46,7 @@ class Tray(QObject):
     def _activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
         if reason in (QSystemTrayIcon.ActivationReason.Trigger,
                       QSystemTrayIcon.ActivationReason.DoubleClick):
-            self.show_requested.emit()
+            emit(self.show_requested)
 
     def show(self) -> None:
         if self.available:

@@ -13,6 +13,7 @@ from typing import Protocol
 
 from PySide6.QtCore import QObject, Signal, Slot
 
+from uploader_gui.gui.signals import emit
 from uploader_gui.gui.queue_model import QueueModel
 from uploader_gui.gui.tasks import TaskRunner
 from uploader_gui.gui.workers import UploadPool
@@ -117,9 +118,9 @@ class UploadQueue(QObject):
         self.pool.enqueue(resume)
         if resume:
             n = len(resume)
-            self.notice.emit(f"Continuing {n} unfinished upload{'s' if n != 1 else ''} from "
+            emit(self.notice, f"Continuing {n} unfinished upload{'s' if n != 1 else ''} from "
                              "last time.")
-        self.loaded.emit()
+        emit(self.loaded)
 
     def add_paths(self, paths: Sequence[Path], destination: Destination,
                   conflict: ConflictPolicy | None = None) -> None:
@@ -131,8 +132,8 @@ class UploadQueue(QObject):
             self._adding -= 1
             self.model.add_items(result.items)
             self.pool.enqueue(it.id for it in result.items)
-            self.notice.emit(describe_add(result))
-            self.added.emit(result)
+            emit(self.notice, describe_add(result))
+            emit(self.added, result)
 
         def failed(exc: BaseException) -> None:
             self._adding -= 1
@@ -231,11 +232,11 @@ class UploadQueue(QObject):
         self.model.update_item(item)
         if item.state is UploadState.FAILED:
             self._batch_failed += 1
-            self.item_failed.emit(item)
+            emit(self.item_failed, item)
         elif item.state in (UploadState.DONE, UploadState.SKIPPED):
             self._batch_done += 1
         elif item.state is UploadState.WAITING_SIGN_IN:
-            self.notice.emit("Procore asked to sign in again. Sign in, then choose Resume; "
+            emit(self.notice, "Procore asked to sign in again. Sign in, then choose Resume; "
                              "nothing already sent is lost.")
 
     @Slot(int, str)
@@ -245,18 +246,18 @@ class UploadQueue(QObject):
             self.model.set_state([upload_id], UploadState.FAILED)
             item.error = message
             self._batch_failed += 1
-            self.item_failed.emit(item)
+            emit(self.item_failed, item)
 
     @Slot()
     def _on_drained(self) -> None:
         done, failed = self._batch_done, self._batch_failed
         self._batch_done = self._batch_failed = 0
         if done or failed:
-            self.batch_finished.emit(done, failed)
+            emit(self.batch_finished, done, failed)
 
     def _report_error(self, exc: BaseException) -> None:
         log.warning("queue operation failed: %s", exc)
-        self.notice.emit(f"Something went wrong: {exc}")
+        emit(self.notice, f"Something went wrong: {exc}")
 
     def shutdown(self, timeout_ms: int = 5000) -> bool:
         """Pause every running upload (resumable next time) and stop the workers."""

@@ -16,6 +16,7 @@ from typing import Protocol
 
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
+from uploader_gui.gui.signals import emit
 from uploader_gui.transfer.control import TransferControl
 from uploader_gui.transfer.model import ProgressEvent, UploadItem
 
@@ -60,16 +61,17 @@ class UploadWorker(QObject):
     @Slot(int, object)
     def _run(self, upload_id: int, control: TransferControl) -> None:
         signals = self._signals
-        signals.started.emit(upload_id)
+        emit(signals.started, upload_id)
         try:
-            item = self._engine.run(upload_id, control, signals.progress.emit)
+            item = self._engine.run(upload_id, control,
+                                    lambda event: emit(signals.progress, event))
         except Exception as exc:  # the engine reports failures as items; this is a defect
             log.exception("upload %d stopped unexpectedly", upload_id)
-            signals.errored.emit(upload_id, f"Unexpected problem: {exc}")
+            emit(signals.errored, upload_id, f"Unexpected problem: {exc}")
         else:
-            signals.returned.emit(item)
+            emit(signals.returned, item)
         finally:
-            signals.finished.emit(self.number)
+            emit(signals.finished, self.number)
 
 
 class UploadPool(QObject):
@@ -203,11 +205,11 @@ class UploadPool(QObject):
             control = TransferControl()
             self._controls[upload_id] = control
             self._running[number] = upload_id
-            self._workers[number].requested.emit(upload_id, control)
+            emit(self._workers[number].requested, upload_id, control)
 
     @Slot(object)
     def _on_returned(self, item: UploadItem) -> None:
-        self.item_finished.emit(item)
+        emit(self.item_finished, item)
 
     @Slot(int)
     def _on_worker_free(self, number: int) -> None:
@@ -220,7 +222,7 @@ class UploadPool(QObject):
         self._retire_extra()
         self._dispatch()
         if not self._running and not self._pending:
-            self.drained.emit()
+            emit(self.drained)
 
     # -- shutdown -----------------------------------------------------------------------------
 

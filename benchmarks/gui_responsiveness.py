@@ -1,0 +1,142 @@
+"""How the window copes with many files: rows shown after a 10,000-file drop, and the longest
+event-loop stall while 1,000 small files upload to the sandbox.
+
+    python benchmarks/gui_responsiveness.py [--drop 10000] [--upload 1000]
+
+Targets: all rows shown within 1 s of the drop; no stall over 100 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6 import __version__ as pyside_version  # noqa: E402
+from PySide6.QtCore import QElapsedTimer, QTimer  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from uploader_gui.config import Settings  # noqa: E402
+from uploader_gui.gui.main_window import MainWindow  # noqa: E402
+from uploader_gui.journal.store import Journal  # noqa: E402
+from uploader_gui.procore.client import ProcoreClient  # noqa: E402
+from uploader_gui.procore.tokens import StaticTokenProvider  # noqa: E402
+from uploader_gui.sandbox import Sandbox  # noqa: E402
+from uploader_gui.transfer.engine import UploadEngine  # noqa: E402
+from uploader_gui.transfer.model import Destination, DestinationKind, UploadState  # noqa: E402
+
+
+class StallMeter:
+    """A 5 ms timer; the longest gap between its ticks is the longest time the loop was busy."""
+
+    def __init__(self) -> None:
+        self.longest_ms = 0.0
+        self._clock = QElapsedTimer()
+        self._timer = QTimer()
+        self._timer.setInterval(5)
+        self._timer.timeout.connect(self._tick)
+
+    def start(self) -> None:
+        self.longest_ms = 0.0
+        self._clock.start()
+        self._timer.start()
+
+    def _tick(self) -> None:
+        gap = self._clock.nsecsElapsed() / 1e6
+        self._clock.restart()
+        self.longest_ms = max(self.longest_ms, gap - 5.0)
+
+    def stop(self) -> None:
+        self._timer.stop()
+
+
+def wait_until(app: QApplication, predicate, timeout: float) -> float:  # type: ignore[no-untyped-def]
+    start = time.perf_counter()
+    while not predicate():
+        if time.perf_counter() - start > timeout:
+            raise TimeoutError("gave up waiting")
+        app.processEvents()
+        time.sleep(0.001)
+    return time.perf_counter() - start
+
+
+def make_files(folder: Path, n: int) -> Path:
+    folder.mkdir(parents=True)
+    for i in range(n):
+        (folder / f"file-{i:05d}.txt").write_bytes(b"x" * 100)
+    return folder
+
+
+def run(drop_count: int, upload_count: int) -> int:
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    print(f"machine: {platform.platform()}, {os.cpu_count()} CPUs, Python "
+          f"{platform.python_version()}, PySide6 {pyside_version}")
+    failures = 0
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        with Sandbox(data_dir=tmp / "sandbox") as sandbox:
+            demo = sandbox.seed_demo()
+            dest = Destination(DestinationKind.PROJECT_FOLDER, demo.company_id,
+                               demo.project_ids[0], label="Benchmark / Documents")
+            for label, count, upload in (("drop", drop_count, False),
+                                         ("upload", upload_count, True)):
+                if count <= 0:
+                    continue
+                folder = make_files(tmp / label, count)
+                settings = Settings(parallel_files=4, last_destination=dest.to_json())
+                tokens = StaticTokenProvider(sandbox.issue_token(demo.user_id),
+                                             identity=str(demo.user_id))
+                client = ProcoreClient(sandbox.api_url, tokens)
+                journal = Journal.open(tmp / f"{label}.sqlite3")
+                engine = UploadEngine(client, journal, settings, identity=str(demo.user_id))
+                window = MainWindow(engine, client, settings)
+                window.show()
+                wait_until(app, lambda: window.destination_bar.destination is not None, 30)
+                meter = StallMeter()
+                meter.start()
+                started = time.perf_counter()
+                window.add_paths([folder])
+                shown = wait_until(app, lambda: window.proxy.rowCount() == count, 120)
+                if not upload:
+                    ok = shown <= 1.0
+                    failures += not ok
+                    print(f"{count} files dropped -> all rows shown in {shown:.3f} s "
+                          f"(target 1 s: {'met' if ok else 'MISSED'}); longest stall while "
+                          f"adding {meter.longest_ms:.0f} ms")
+                else:
+                    wait_until(app, lambda: all(it.state is UploadState.DONE
+                                                for it in window.model.items()), 600)
+                    took = time.perf_counter() - started
+                    ok = meter.longest_ms <= 100
+                    failures += not ok
+                    print(f"{count} small files uploaded in {took:.1f} s "
+                          f"({count / took:.0f} files/s, 4 at a time); longest event-loop "
+                          f"stall {meter.longest_ms:.0f} ms (target 100 ms: "
+                          f"{'met' if ok else 'MISSED'})")
+                meter.stop()
+                window.shutdown(10_000)
+                window.close()
+                window.deleteLater()
+                app.processEvents()
+                engine.close()
+                journal.close()
+                client.close()
+    return 1 if failures else 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--drop", type=int, default=10_000)
+    parser.add_argument("--upload", type=int, default=1_000)
+    args = parser.parse_args()
+    return run(args.drop, args.upload)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
