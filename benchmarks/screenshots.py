@@ -1,0 +1,114 @@
+"""Screenshots of the main window for the docs: empty, uploading, finished with a failure.
+
+    python benchmarks/screenshots.py [OUT_DIR]      # default docs/screenshots
+
+Runs the real window against the sandbox (offscreen unless QT_QPA_PLATFORM says otherwise).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from uploader_gui.config import Settings  # noqa: E402
+from uploader_gui.gui.icons import app_icon  # noqa: E402
+from uploader_gui.gui.main_window import MainWindow  # noqa: E402
+from uploader_gui.journal.store import Journal  # noqa: E402
+from uploader_gui.procore.client import ProcoreClient  # noqa: E402
+from uploader_gui.procore.tokens import StaticTokenProvider  # noqa: E402
+from uploader_gui.sandbox import Fault, Sandbox  # noqa: E402
+from uploader_gui.transfer.engine import UploadEngine  # noqa: E402
+from uploader_gui.transfer.model import Destination, DestinationKind, UploadState  # noqa: E402
+
+MiB = 1024 * 1024
+
+
+def pump(app: QApplication, predicate, timeout: float = 60) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the window did not get there in time")
+        app.processEvents()
+        time.sleep(0.01)
+
+
+def main() -> int:
+    out = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("docs/screenshots")
+    out.mkdir(parents=True, exist_ok=True)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setWindowIcon(app_icon())
+    with tempfile.TemporaryDirectory() as tmp_name, \
+            Sandbox(data_dir=Path(tmp_name) / "sandbox") as sandbox:
+        tmp = Path(tmp_name)
+        demo = sandbox.seed_demo()
+        projects = ProcoreClient(sandbox.api_url, StaticTokenProvider(
+            sandbox.issue_token(demo.user_id)))
+        name = {p["id"]: p["name"] for p in projects.projects(demo.company_id)}[
+            demo.project_ids[0]]
+        projects.close()
+        dest = Destination(DestinationKind.PROJECT_FOLDER, demo.company_id, demo.project_ids[0],
+                           folder_id=demo.folder_ids["Drawings"],
+                           label=f"{name} / Documents / Drawings")
+        settings = Settings(segment_threshold_mib=5, segment_size_mib=5, parallel_files=3,
+                            last_destination=dest.to_json())
+        tokens = StaticTokenProvider(sandbox.issue_token(demo.user_id),
+                                     identity=str(demo.user_id))
+        client = ProcoreClient(sandbox.api_url, tokens)
+        journal = Journal.open(tmp / "journal.sqlite3")
+        engine = UploadEngine(client, journal, settings, identity=str(demo.user_id))
+        window = MainWindow(engine, client, settings, environment="Sandbox", icon=app_icon())
+        window.resize(1280, 720)
+        window.show()
+        try:
+            pump(app, lambda: "Signed in as" in window.account_label.text()
+                 and window.destination_bar.destination is not None)
+            window.grab().save(str(out / "empty.png"))
+
+            files = tmp / "files"
+            files.mkdir()
+            names = ["A-101 Site plan.pdf", "A-201 Elevations.pdf", "S-001 Foundations.dwg",
+                     "Site photo 2024-05-02.jpg", "Specifications.docx", "Schedule.xlsx"]
+            for i, file_name in enumerate(names):
+                (files / file_name).write_bytes(os.urandom((12 if i < 3 else 6) * MiB))
+            # Slow storage so the screenshot catches files part-way; one file is refused.
+            sandbox.faults.add(Fault("stall", "storage_put", times=None, seconds=1.0))
+            sandbox.faults.add(Fault("status", "associate", after=3, status=422))
+            window.add_paths(sorted(files.iterdir()))
+            pump(app, lambda: sum(1 for it in window.model.items()
+                                  if it.state is UploadState.UPLOADING and it.bytes_done) >= 1)
+            tick = time.monotonic() + 0.15  # one redraw tick, so the status bar has caught up
+            pump(app, lambda: time.monotonic() > tick)
+            window.grab().save(str(out / "uploading.png"))
+
+            pump(app, lambda: window.model.rowCount() == len(names) and all(
+                it.state.finished for it in window.model.items()), 120)
+            failed = [r for r, it in enumerate(window.model.items())
+                      if it.state is UploadState.FAILED]
+            if failed:
+                window.table.selectRow(window.proxy.mapFromSource(
+                    window.model.index(failed[0], 0)).row())
+            end = time.monotonic() + 0.3
+            pump(app, lambda: time.monotonic() > end)
+            window.grab().save(str(out / "finished-with-failure.png"))
+        finally:
+            window.shutdown(10_000)
+            window.close()
+            window.deleteLater()
+            app.processEvents()
+            engine.close()
+            journal.close()
+            client.close()
+    for shot in ("empty", "uploading", "finished-with-failure"):
+        print(out / f"{shot}.png")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
