@@ -34,7 +34,7 @@ def cli_env(tmp_path: Path, isolated_home: Path, sandbox: Sandbox) -> dict[str, 
 
 
 def _cli(environ: dict[str, str], *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "uploader_gui", *args], env=environ,
+    return subprocess.run([sys.executable, "-m", "uploader_gui", *args], env=environ, check=False,
                           input=stdin, capture_output=True, text=True, timeout=60)
 
 

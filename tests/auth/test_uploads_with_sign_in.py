@@ -22,8 +22,14 @@ from uploader_gui.sandbox import DemoInfo, Sandbox
 from uploader_gui.sandbox import oauth as sandbox_oauth
 from uploader_gui.transfer.control import TransferControl
 from uploader_gui.transfer.engine import UploadEngine
-from uploader_gui.transfer.model import (ConflictPolicy, Destination, DestinationKind,
-                                         ProgressEvent, UploadItem, UploadState)
+from uploader_gui.transfer.model import (
+    ConflictPolicy,
+    Destination,
+    DestinationKind,
+    ProgressEvent,
+    UploadItem,
+    UploadState,
+)
 
 from .conftest import FakeUser
 

@@ -93,7 +93,7 @@ class KeyringStore:
         if self._backend is None:
             try:
                 self._backend = keyring.get_keyring()
-            except Exception as exc:  # a broken keyring configuration must not stop sign-in
+            except Exception as exc:  # noqa: BLE001 - a broken keyring setup must not stop sign-in
                 self._fall_back(KEYRING_FAILED.format(reason=type(exc).__name__))
                 return
         if isinstance(self._backend, keyring.backends.fail.Keyring):
@@ -124,7 +124,7 @@ class KeyringStore:
                 try:
                     assert self._backend is not None
                     return self._backend.get_password(self.service, key)
-                except Exception as exc:  # locked, D-Bus gone, access denied, ...
+                except Exception as exc:  # noqa: BLE001 - locked, D-Bus gone, access denied
                     self._fall_back(KEYRING_FAILED.format(reason=_reason(exc)))
             return self._fallback_get(key)
 
@@ -136,7 +136,7 @@ class KeyringStore:
                     assert self._backend is not None
                     self._backend.set_password(self.service, key, value)
                     return
-                except Exception as exc:
+                except Exception as exc:  # noqa: BLE001 - any backend failure: fall back
                     self._fall_back(KEYRING_FAILED.format(reason=_reason(exc)))
             self._fallback_set(key, value)
 
@@ -149,7 +149,7 @@ class KeyringStore:
                     self._backend.delete_password(self.service, key)
                 except keyring.errors.PasswordDeleteError:
                     pass  # nothing stored: already gone
-                except Exception as exc:
+                except Exception as exc:  # noqa: BLE001 - any backend failure: fall back
                     self._fall_back(KEYRING_FAILED.format(reason=_reason(exc)))
             self._fallback_delete(key)
 

@@ -11,9 +11,9 @@ import errno
 import html
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -135,10 +135,8 @@ class LoopbackListener:
         with self._lock:
             finished = self._result is not None
             if not finished and state == self._state:
-                self._result = Redirect(
-                    code=(query.get("code") or [None])[0] or None,
-                    error=(query.get("error") or [None])[0] or None,
-                    error_description=(query.get("error_description") or [None])[0] or None)
+                self._result = Redirect(code=_first(query, "code"), error=_first(query, "error"),
+                                        error_description=_first(query, "error_description"))
                 result: Redirect | None = self._result
             else:
                 result = None
@@ -177,3 +175,8 @@ class LoopbackListener:
             request.wfile.write(page)
         except OSError:
             log.info("The browser closed the sign-in connection before the answer")
+
+
+def _first(query: dict[str, list[str]], name: str) -> str | None:
+    values = query.get(name)
+    return values[0] or None if values else None

@@ -153,7 +153,7 @@ class LoginAttempt:
         """Show the sign-in page; a browser that fails to open leaves the URL to show."""
         try:
             open_browser(self.authorize_url)
-        except Exception as exc:  # the person can still open authorize_url themselves
+        except Exception as exc:  # noqa: BLE001 - the person can still open the URL themselves
             log.warning("Could not open the browser for sign-in: %s", type(exc).__name__)
 
     def complete_with_code(self, code: str) -> None:
