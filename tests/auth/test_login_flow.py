@@ -238,3 +238,15 @@ def test_client_settings_from_config_file(env: Environment, fake_user: FakeUser,
     save_credentials(CLIENT_ID, CLIENT_SECRET, "http://localhost:8765/callback")
     provider = session.begin_login(env, fake_user, port=0).wait(10)
     assert provider.identity() == str(demo.user_id)
+
+
+def test_logout_without_client_settings_still_forgets_the_sign_in(
+        env: Environment, credentials: ClientCredentials, fake_user: FakeUser,
+        file_keyring: PlaintextKeyring) -> None:
+    session.begin_login(env, fake_user, port=0, credentials=credentials).wait(10)
+    assert session.current_sign_in(env) is not None
+
+    who = session.sign_out(env)  # no client id or secret configured anywhere
+
+    assert who is not None and who.user_name == "Dana Rivera"
+    assert session.current_sign_in(env) is None

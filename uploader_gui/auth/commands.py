@@ -14,6 +14,7 @@ from typing import Any, TextIO
 
 from uploader_gui.auth import session
 from uploader_gui.config import Environment, resolve_environment
+from uploader_gui.procore.client import ProcoreClient
 from uploader_gui.procore.errors import ProcoreError
 
 log = logging.getLogger(__name__)
@@ -122,8 +123,6 @@ def whoami(args: argparse.Namespace, *, stdout: TextIO | None = None) -> int:
     out = stdout or sys.stdout
     try:
         env = _environment(args)
-        from uploader_gui.procore.client import ProcoreClient
-
         tokens = session.token_provider_for(env, interactive=False)
         with ProcoreClient(env.api_base, tokens) as client:
             me = client.me()

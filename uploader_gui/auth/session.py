@@ -18,7 +18,12 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from uploader_gui.auth import saved
-from uploader_gui.auth.credentials import OOB_REDIRECT, ClientCredentials, load_credentials
+from uploader_gui.auth.credentials import (
+    OOB_REDIRECT,
+    ClientCredentials,
+    CredentialsMissing,
+    load_credentials,
+)
 from uploader_gui.auth.errors import LoginCancelled, LoginFailed
 from uploader_gui.auth.keyring_store import KeyringStore, service_name
 from uploader_gui.auth.loopback import LoopbackListener, Redirect
@@ -103,7 +108,13 @@ def sign_out(environment: Environment, *, store: KeyringStore | None = None,
     found = saved.load(store)
     if found is None:
         return None
-    creds = credentials or load_credentials()
+    try:
+        creds = credentials or load_credentials()
+    except CredentialsMissing:
+        # Revoking needs the client secret; forgetting the tokens here does not.
+        log.warning("Signing out without revoking: the sign-in settings are missing")
+        saved.clear(store, found.user_id)
+        return found
     provider = OAuthTokenProvider(OAuthClient(environment.login_base, creds), store, found)
     provider.sign_out()
     return found
