@@ -73,6 +73,11 @@ class ProcoreClient:
         if session is not None:
             session.headers["User-Agent"] = user_agent
 
+    @property
+    def tokens(self) -> TokenProvider:
+        """Where the access token comes from (also says who is signed in)."""
+        return self._tokens
+
     def close(self) -> None:
         if self._own_session:
             self._session.close()

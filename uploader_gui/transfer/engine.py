@@ -244,7 +244,8 @@ class UploadEngine:
             segment_size=max(1, self.settings.segment_size_mib) * MiB,
             parallel_segments=max(1, self.settings.parallel_segments),
             send_md5=self.settings.send_md5, segment_pool=self._segment_pool,
-            hash_pool=self._hash_pool)
+            hash_pool=self._hash_pool,
+            on_part_stored=lambda: reporter.emit(reporter.state, force=True))
         storage_flows.store(ctx)
         control.check()
         reporter.emit(UploadState.FINISHING, force=True)
@@ -260,13 +261,17 @@ class UploadEngine:
         self.journal.restart_transfer(item.id, keep_hashes=False)
 
     def _current_identity(self) -> str | None:
+        """Who is signed in now: uploads belong to the user who created them.
+
+        Asked on every run, so an upload resumed after a sign-in as someone else starts again.
+        """
+        tokens = getattr(self.client, "tokens", None)
+        ident = tokens.identity() if tokens is not None else None
+        if ident:
+            return str(ident)
         with self._identity_lock:
             if self._identity is None:
-                tokens = getattr(self.client, "tokens", None)
-                ident = tokens.identity() if tokens is not None else None
-                if ident is None:
-                    ident = str(self.client.me().get("id"))
-                self._identity = ident
+                self._identity = str(self.client.me().get("id"))
             return self._identity
 
     def set_identity(self, identity: str | None) -> None:

@@ -56,6 +56,8 @@ class FlowContext:
     segment_pool: Executor
     hash_pool: Executor
     storage_attempts: int = 6
+    #: Called after each segment is confirmed and journalled (progress shown at once).
+    on_part_stored: Callable[[], None] = lambda: None
     clock: Callable[[], float] = time.time
 
 
@@ -220,6 +222,7 @@ def _send_missing_segments(ctx: FlowContext) -> None:
             raise StorageError(f"Storage confirmed segment {seg.index + 1} with a checksum "
                                "that does not match the file.", code="ETagMismatch")
         ctx.journal.save_etag(ctx.item.id, seg.index, etag)
+        ctx.on_part_stored()
 
     queue = list(pending)
     try:

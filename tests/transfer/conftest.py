@@ -1,0 +1,59 @@
+"""A running sandbox, a signed-in client and an engine over a journal in a temp folder."""
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from uploader_gui.config import Settings
+from uploader_gui.journal.store import Journal
+from uploader_gui.procore.client import ProcoreClient
+from uploader_gui.procore.tokens import StaticTokenProvider
+from uploader_gui.sandbox import Sandbox
+from uploader_gui.transfer.engine import UploadEngine
+
+MiB = 1024 * 1024
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path) -> Iterator[Sandbox]:
+    with Sandbox(data_dir=tmp_path / "sandbox") as sb:
+        yield sb
+
+
+@pytest.fixture
+def demo(sandbox: Sandbox) -> Any:
+    return sandbox.seed_demo()
+
+
+@pytest.fixture
+def settings() -> Settings:
+    # Small segments keep the files in these tests small: 5 MiB is storage's minimum.
+    return Settings(segment_threshold_mib=5, segment_size_mib=5, parallel_segments=4,
+                    parallel_files=2)
+
+
+@pytest.fixture
+def make_engine(sandbox: Sandbox, demo: Any, settings: Settings,
+                tmp_path: Path) -> Iterator[Any]:
+    engines: list[UploadEngine] = []
+
+    def make(user_id: int | None = None, journal_path: Path | None = None) -> UploadEngine:
+        uid = demo.user_id if user_id is None else user_id
+        client = ProcoreClient(sandbox.api_url,
+                               StaticTokenProvider(sandbox.issue_token(uid), identity=str(uid)))
+        journal = Journal.open(journal_path or tmp_path / "journal.sqlite3")
+        engine = UploadEngine(client, journal, settings, web_base="https://app.example")
+        engines.append(engine)
+        return engine
+
+    yield make
+    for engine in engines:
+        engine.close()
+        engine.journal.close()
+
+
+@pytest.fixture
+def engine(make_engine: Any) -> UploadEngine:
+    return make_engine()
