@@ -5,22 +5,39 @@ from __future__ import annotations
 import logging
 import logging.handlers
 import os
+from pathlib import Path
 
-from uploader_gui.config import log_dir
+from uploader_gui.config import Settings, log_dir
 
 LOG_FILE_NAME = "procore-uploader.log"
 _configured = False
 
 
-def configure(verbose: bool = False) -> None:
-    """Send our log records to the log file (and to stderr when ``verbose``), once."""
+def chosen_folder() -> Path | None:
+    """The log folder chosen in Settings (``extra.log_folder``), if any and usable."""
+    chosen = str(Settings.load().extra.get("log_folder") or "").strip()
+    if not chosen:
+        return None
+    folder = Path(chosen).expanduser()
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return folder if os.access(folder, os.W_OK) else None
+
+
+def configure(verbose: bool = False, folder: Path | None = None) -> None:
+    """Send our log records to the log file (and to stderr when ``verbose``), once.
+
+    The file goes to ``folder``, else the folder chosen in Settings, else the per-user log dir.
+    """
     global _configured
     if _configured:
         return
     _configured = True
     from uploader_gui.procore.redact import RedactingFilter
 
-    path = log_dir() / LOG_FILE_NAME
+    path = (folder or chosen_folder() or log_dir()) / LOG_FILE_NAME
     if not path.exists():
         os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
     handler = logging.handlers.RotatingFileHandler(path, maxBytes=5_000_000, backupCount=3,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 from collections.abc import Callable, Sequence
+from typing import Any
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,12 +14,18 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from uploader_gui import APP_NAME, __version__
+from uploader_gui.auth.credentials import ClientCredentials
+from uploader_gui.auth.keyring_store import KeyringStore
+from uploader_gui.auth.session import token_provider_for
+from uploader_gui.auth.switchable import SwitchableTokens
 from uploader_gui.config import Environment, Settings, config_dir, resolve_environment
 from uploader_gui.gui.icons import app_icon
 from uploader_gui.gui.main_window import MainWindow
+from uploader_gui.gui.sign_in import SignInController
 from uploader_gui.journal.store import Journal
 from uploader_gui.procore.client import ProcoreClient
 from uploader_gui.procore.errors import ProcoreError, SignInRequired
+from uploader_gui.procore.tokens import TokenProvider
 from uploader_gui.transfer.engine import UploadEngine
 
 log = logging.getLogger(__name__)
@@ -28,30 +34,27 @@ log = logging.getLogger(__name__)
 SHUTDOWN_TIMEOUT_MS = 10_000
 
 
-class SignedOutTokens:
-    """The token source while nobody is signed in: every upload waits for sign-in."""
-
-    def access_token(self) -> str:
-        raise SignInRequired("You are not signed in. Choose Sign in at the top right.")
-
-    def token_rejected(self, token: str) -> None:
-        raise SignInRequired("You are not signed in. Choose Sign in at the top right.")
-
-    def identity(self) -> str | None:
-        return None
-
-
 @dataclass
 class AppParts:
     """What the window is built from, and what to close after it."""
 
     engine: UploadEngine
-    client: ProcoreClient | None
+    client: ProcoreClient
     settings: Settings
     save_settings: Callable[[Settings], None]
     environment: str
+    #: The sign-in the client and engine use; Sign in / Sign out swap what is inside.
+    tokens: SwitchableTokens
+    hosts: Environment
     demo_folder: Path | None = None
     closers: list[Callable[[], None]] = field(default_factory=list)
+    #: Where a sign-in from the window is kept, and the app's OAuth client (None: defaults).
+    store: KeyringStore | None = None
+    credentials: Callable[[], ClientCredentials] | None = None
+
+    @property
+    def signed_in(self) -> bool:
+        return self.tokens.current is not None
 
     def close(self) -> None:
         for closer in reversed(self.closers):
@@ -78,25 +81,12 @@ def _environment(settings: Settings, argv: Sequence[str]) -> Environment:
         args.login_base or settings.custom_login_base or None)
 
 
-def _tokens_for(env: Environment) -> object | None:
-    """The signed-in token source, or None. Never opens a browser at start-up.
-
-    An explicit ``PROCORE_ACCESS_TOKEN`` wins over a stored sign-in (scripts, kiosks, tests).
-    """
-    from uploader_gui.procore.tokens import StaticTokenProvider
-
-    if os.environ.get("PROCORE_ACCESS_TOKEN", "").strip():
-        return StaticTokenProvider.from_environment()
+def _tokens_for(env: Environment) -> TokenProvider | None:
+    """The saved sign-in (or ``PROCORE_ACCESS_TOKEN``), or None. Never opens a browser here."""
     try:
-        from uploader_gui.auth.session import token_provider_for
-    except ImportError:
-        token_provider_for = None
-    if token_provider_for is not None:
-        try:
-            return token_provider_for(env, interactive=False)
-        except SignInRequired:
-            return None
-    return None
+        return token_provider_for(env, interactive=False)
+    except SignInRequired:
+        return None
 
 
 def build_parts(argv: Sequence[str], demo: bool) -> AppParts:
@@ -106,27 +96,25 @@ def build_parts(argv: Sequence[str], demo: bool) -> AppParts:
 
         session = start_demo()
         settings = session.settings
-        client = ProcoreClient(session.api_base, session.tokens)
+        tokens = SwitchableTokens(session.tokens)
+        client = ProcoreClient(session.api_base, tokens)
         journal = Journal.open(session.journal_path)
-        engine = UploadEngine(client, journal, settings, identity=session.tokens.identity(),
-                              web_base=session.api_base)
+        engine = UploadEngine(client, journal, settings, web_base=session.api_base)
         return AppParts(engine, client, settings,
                         lambda s: s.save(session.settings_path), "Demo (built-in sandbox)",
-                        session.storage_folder,
-                        [session.close, client.close, journal.close, engine.close])
+                        tokens, session.environment, session.storage_folder,
+                        [session.close, client.close, journal.close, engine.close],
+                        store=session.store, credentials=lambda: session.credentials)
     settings_path = config_dir() / "settings.json"
     settings = Settings.load(settings_path)
     env = _environment(settings, argv)
-    tokens = _tokens_for(env)
-    client = ProcoreClient(env.api_base, tokens or SignedOutTokens())  # type: ignore[arg-type]
+    tokens = SwitchableTokens(_tokens_for(env))
+    client = ProcoreClient(env.api_base, tokens)
     journal = Journal.open()
-    engine = UploadEngine(client, journal, settings,
-                          identity=tokens.identity() if tokens else None,  # type: ignore[attr-defined]
-                          web_base=env.web_base)
+    engine = UploadEngine(client, journal, settings, web_base=env.web_base)
     label = env.name.capitalize() if env.name != "custom" else env.api_base
-    return AppParts(engine, client if tokens else None, settings,
-                    lambda s: s.save(settings_path), label, None,
-                    [client.close, journal.close, engine.close])
+    return AppParts(engine, client, settings, lambda s: s.save(settings_path), label,
+                    tokens, env, None, [client.close, journal.close, engine.close])
 
 
 def create_application(argv: Sequence[str]) -> QApplication:
@@ -146,20 +134,67 @@ def create_application(argv: Sequence[str]) -> QApplication:
     return app
 
 
-def build_window(parts: AppParts) -> MainWindow:
-    window = MainWindow(parts.engine, parts.client, parts.settings,
+def build_window(parts: AppParts, *, open_browser: Callable[[str], object] | None = None,
+                 ask_code: Callable[[str], str | None] | None = None) -> MainWindow:
+    window = MainWindow(parts.engine, parts.client if parts.signed_in else None, parts.settings,
                         save_settings=parts.save_settings, environment=parts.environment,
                         demo_folder=parts.demo_folder, icon=app_icon())
-    window.sign_in_requested.connect(lambda: _sign_in_unavailable(window))
-    window.sign_out_requested.connect(lambda: _sign_in_unavailable(window))
+    extra: dict[str, Any] = {}
+    if open_browser is not None:
+        extra["open_browser"] = open_browser
+    account = SignInController(parts.tokens, parts.hosts, window.tasks, window,
+                               store=parts.store, credentials=parts.credentials,
+                               ask_code=ask_code, **extra)
+    window.account = account  # type: ignore[attr-defined]
+    if parts.demo_folder is not None and parts.credentials is not None:
+        demo_credentials = parts.credentials
+        window.credentials_in_use = demo_credentials
+        window.save_credentials = None  # the demo's own app; never written to the real config
+    window.before_shutdown.append(account.close)
+
+    def signed_in(_provider: object) -> None:
+        window.set_client(parts.client)
+        window.resume_waiting_for_sign_in()
+
+    def sign_out() -> None:
+        if window.queue.busy and not _confirm_sign_out(window):
+            return
+        window.set_client(None)
+        account.sign_out()
+
+    def sign_in_needed() -> None:
+        # Procore refused the saved sign-in: show the window as signed out and offer to sign in.
+        if parts.tokens.current is None:
+            return  # already signed out: the person signs in when ready
+        parts.tokens.replace(None)
+        window.set_client(None)
+        if _ask_sign_in_again(window):
+            account.sign_in()
+
+    window.sign_in_requested.connect(account.sign_in)
+    window.sign_out_requested.connect(sign_out)
+    account.signed_in.connect(signed_in)
+    window.queue.sign_in_needed.connect(sign_in_needed)
     return window
 
 
-def _sign_in_unavailable(window: MainWindow) -> None:
-    QMessageBox.information(
-        window, "Sign in",
-        "Signing in from the window is not available in this version. Sign in with the "
-        "command 'procore-uploader login', then open the app again.")
+SIGN_IN_AGAIN = ("Procore asks you to sign in again. Your uploads are waiting and continue "
+                 "after you sign in; nothing already sent is lost. Sign in now?")
+SIGN_OUT_WHILE_UPLOADING = ("Files are still uploading. If you sign out they wait, and "
+                            "continue after the next sign-in. Sign out now?")
+
+
+def _ask_sign_in_again(window: MainWindow) -> bool:
+    return _yes(window, "Sign in again", SIGN_IN_AGAIN)
+
+
+def _confirm_sign_out(window: MainWindow) -> bool:
+    return _yes(window, "Sign out", SIGN_OUT_WHILE_UPLOADING)
+
+
+def _yes(window: MainWindow, title: str, question: str) -> bool:
+    answer = QMessageBox.question(window, title, question)
+    return answer == QMessageBox.StandardButton.Yes
 
 
 def main(argv: Sequence[str] | None = None, *, demo: bool = False,

@@ -20,6 +20,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QMainWind
 
 from uploader_gui.gui.signals import emit
 from uploader_gui import APP_NAME, __version__
+from uploader_gui.auth.credentials import ClientCredentials, find_credentials
+from uploader_gui.auth.credentials import save_credentials as save_credentials_file
 from uploader_gui.config import Settings
 from uploader_gui.gui.destination_bar import Browses, DestinationBar
 from uploader_gui.gui.drop_zone import DropZone
@@ -70,6 +72,12 @@ class MainWindow(QMainWindow):
         self._closing = False
         self._is_shut_down = False
         self._failure_notified = False
+        #: Where the sign-in settings come from and go to (the demo has its own, fixed).
+        self.credentials_in_use: Callable[[], ClientCredentials | None] = find_credentials
+        self.save_credentials: Callable[[str, str, str], object] | None = save_credentials_file
+        self.settings_dialog: SettingsDialog | None = None
+        #: Called first when the window shuts down (e.g. to end a wait for the browser).
+        self.before_shutdown: list[Callable[[], None]] = []
 
         self.tasks = TaskRunner(self)
         self.model = QueueModel(self)
@@ -302,6 +310,11 @@ class MainWindow(QMainWindow):
         name = info.get("name") or info.get("login") or "unknown user"
         self.account_label.setText(f"Signed in as {name}{env}")
 
+    def resume_waiting_for_sign_in(self) -> None:
+        """After a sign-in: continue the uploads that stopped for it."""
+        self.queue.resume([it.id for it in self.model.items()
+                           if it.state is UploadState.WAITING_SIGN_IN])
+
     def _account_clicked(self) -> None:
         if self._client is None:
             emit(self.sign_in_requested)
@@ -420,9 +433,28 @@ class MainWindow(QMainWindow):
     # -- settings -----------------------------------------------------------------------------
 
     def open_settings(self) -> None:
-        dialog = SettingsDialog(self.settings, self)
-        if dialog.exec() == SettingsDialog.DialogCode.Accepted:
+        """Read the sign-in settings in use (a small file) off the GUI thread, then ask."""
+        self.tasks.submit(self.credentials_in_use, self._show_settings,
+                          lambda exc: self._show_settings(None))
+
+    def _show_settings(self, credentials: ClientCredentials | None) -> None:
+        dialog = SettingsDialog(self.settings, self, credentials=credentials,
+                                credentials_editable=self.save_credentials is not None)
+        self.settings_dialog = dialog
+        try:
+            if dialog.exec() != SettingsDialog.DialogCode.Accepted:
+                return
             self.apply_settings(dialog.settings())
+            entered = dialog.entered_credentials()
+        finally:
+            self.settings_dialog = None
+            dialog.deleteLater()
+        if entered is not None and self.save_credentials is not None:
+            save = self.save_credentials
+            self.tasks.submit(lambda: save(*entered),
+                              lambda _: self.show_notice("Sign-in settings saved. Choose Sign "
+                                                         "in to use them"),
+                              lambda exc: self.show_notice(f"Sign-in settings not saved: {exc}"))
 
     def apply_settings(self, new: Settings) -> None:
         old = self.settings
@@ -495,6 +527,8 @@ class MainWindow(QMainWindow):
             return True
         self._is_shut_down = True
         self._closing = True
+        for hook in self.before_shutdown:
+            hook()
         ok = self.queue.shutdown(timeout_ms)
         ok = self.tasks.shutdown(timeout_ms) and ok
         self.tray.close()

@@ -6,8 +6,9 @@ import dataclasses
 import logging
 
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
-                               QHBoxLayout, QLineEdit, QPushButton, QSpinBox, QWidget)
+                               QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QWidget)
 
+from uploader_gui.auth.credentials import DEFAULT_REDIRECT, ClientCredentials
 from uploader_gui.config import ENVIRONMENTS, Settings, log_dir
 from uploader_gui.transfer.model import ConflictPolicy
 
@@ -24,7 +25,9 @@ CUSTOM = "custom"
 class SettingsDialog(QDialog):
     """Edits a copy of the settings; :meth:`settings` returns the edited copy."""
 
-    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+    def __init__(self, settings: Settings, parent: QWidget | None = None, *,
+                 credentials: ClientCredentials | None = None,
+                 credentials_editable: bool = True) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self._original = settings
@@ -68,6 +71,8 @@ class SettingsDialog(QDialog):
         log_row.addWidget(self.log_folder, 1)
         log_row.addWidget(browse)
 
+        self._build_sign_in_fields(credentials, credentials_editable)
+
         form = QFormLayout(self)
         form.addRow("&Files at the same time:", self.parallel)
         form.addRow("&Segment size:", self.segment)
@@ -76,6 +81,12 @@ class SettingsDialog(QDialog):
         form.addRow("&API address:", self.api_url)
         form.addRow("Si&gn-in address:", self.login_url)
         form.addRow("&Log folder:", log_row)
+        form.addRow(QLabel("<b>Signing in to Procore</b> (set up by your Procore administrator)",
+                           self))
+        form.addRow("In use:", self.credentials_in_use)
+        form.addRow("Client &ID:", self.client_id)
+        form.addRow("Client se&cret:", self.client_secret)
+        form.addRow("&Redirect URI:", self.redirect_uri)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self)
         self.buttons.accepted.connect(self.accept)
@@ -83,6 +94,39 @@ class SettingsDialog(QDialog):
         form.addRow(self.buttons)
         self.environment.currentIndexChanged.connect(self._environment_changed)
         self._environment_changed()
+
+    def _build_sign_in_fields(self, current: ClientCredentials | None, editable: bool) -> None:
+        if current is None:
+            shown = "Not set up yet: nobody can sign in until these are entered."
+        else:
+            shown = f"Client ID {current.client_id}, from {current.source or 'this app'}"
+        self.credentials_in_use = QLabel(shown, self)
+        self.credentials_in_use.setWordWrap(True)
+        self.client_id = QLineEdit(self)
+        self.client_id.setAccessibleName("Client ID of the app registered with Procore")
+        self.client_id.setPlaceholderText("Leave empty to keep what is in use")
+        self.client_secret = QLineEdit(self)
+        self.client_secret.setEchoMode(QLineEdit.EchoMode.Password)
+        self.client_secret.setAccessibleName("Client secret of the app registered with Procore")
+        self.redirect_uri = QLineEdit(current.redirect_uri if current else DEFAULT_REDIRECT, self)
+        self.redirect_uri.setAccessibleName("Redirect URI registered with Procore")
+        for field in (self.client_id, self.client_secret, self.redirect_uri):
+            field.setEnabled(editable)
+
+    def entered_credentials(self) -> tuple[str, str, str] | None:
+        """(client id, secret, redirect URI) when an administrator typed new ones, else None."""
+        client_id, secret = self.client_id.text().strip(), self.client_secret.text().strip()
+        if not client_id and not secret:
+            return None
+        return client_id, secret, self.redirect_uri.text().strip()
+
+    def accept(self) -> None:
+        entered = self.entered_credentials()
+        if entered is not None and not (entered[0] and entered[1]):
+            self.credentials_in_use.setText("Enter both the client ID and the client secret, "
+                                            "or leave both empty.")
+            return
+        super().accept()
 
     def _environment_changed(self, *_: object) -> None:
         custom = self.environment.currentData() == CUSTOM

@@ -78,6 +78,8 @@ class UploadQueue(QObject):
 
     #: A sentence for the person (what was added, what was refused, what went wrong).
     notice = Signal(str)
+    #: Procore refused the sign-in; uploads wait until someone signs in again.
+    sign_in_needed = Signal()
     #: An upload failed (UploadItem).
     item_failed = Signal(object)
     #: Every file handed to the workers has ended: (done, failed) since the batch began.
@@ -236,8 +238,9 @@ class UploadQueue(QObject):
         elif item.state in (UploadState.DONE, UploadState.SKIPPED):
             self._batch_done += 1
         elif item.state is UploadState.WAITING_SIGN_IN:
-            emit(self.notice, "Procore asked to sign in again. Sign in, then choose Resume; "
-                             "nothing already sent is lost.")
+            emit(self.notice, "Procore asked to sign in again. The uploads continue after you "
+                             "sign in; nothing already sent is lost.")
+            emit(self.sign_in_needed)
 
     @Slot(int, str)
     def _on_errored(self, upload_id: int, message: str) -> None:

@@ -6,6 +6,7 @@ OAuth routes (``/oauth/...``) are handed to ``uploader_gui.sandbox.oauth.handle`
 from __future__ import annotations
 
 import logging
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -250,7 +251,8 @@ class ApiHandler(SandboxHandler):
         headers = dict(rate_headers)
         retry_after = fault.params.get("retry_after")
         if status == 429:
-            reset = int(self.state.now()) + int(fault.params.get("reset") or 2)
+            # Rounded up: a client that waits until the second given is never early.
+            reset = math.ceil(self.state.now() + float(fault.params.get("reset") or 2))
             headers.update({"X-Rate-Limit-Remaining": "0", "X-Rate-Limit-Reset": str(reset)})
         if status in (429, 503) and retry_after is not None:
             headers["Retry-After"] = str(retry_after)
