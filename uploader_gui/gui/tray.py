@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import logging
 
 from PySide6.QtCore import QObject, Signal
@@ -37,6 +38,8 @@ class Tray(QObject):
         self.icon.activated.connect(self._activated)
         #: The last notice sent (shown or not), for the window's status line and tests.
         self.last_message: tuple[str, str] | None = None
+        #: The latest notifications, oldest first (what the person was told, in order).
+        self.messages: collections.deque[tuple[str, str]] = collections.deque(maxlen=50)
 
     def _add(self, menu: QMenu, text: str, signal: Signal) -> QAction:
         action = menu.addAction(text)
@@ -60,6 +63,7 @@ class Tray(QObject):
 
     def notify(self, title: str, message: str, failure: bool = False) -> None:
         self.last_message = (title, message)
+        self.messages.append((title, message))
         log.info("%s: %s", title, message)
         if self.available and self.icon.isVisible():
             kind = (QSystemTrayIcon.MessageIcon.Warning if failure
