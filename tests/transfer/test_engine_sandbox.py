@@ -1,12 +1,14 @@
 """End-to-end uploads through the engine to the sandbox over real sockets."""
 
 import os
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from uploader_gui.sandbox import Sandbox
+from uploader_gui.sandbox import Fault, Sandbox
 from uploader_gui.transfer.control import TransferControl
 from uploader_gui.transfer.engine import UploadEngine
 from uploader_gui.transfer.model import (ConflictPolicy, Destination, DestinationKind,
@@ -250,3 +252,28 @@ def test_token_never_reaches_storage(engine: UploadEngine, sandbox: Sandbox, dem
     storage = [r for r in sandbox.request_log if r.server == "storage"]
     assert len(storage) == 3  # one POST, two PUTs
     assert not any(r.authorization_sent for r in storage)
+
+
+def test_pause_while_storage_is_stuck_stops_at_once_and_resumes(
+        engine: UploadEngine, sandbox: Sandbox, demo: Any, tmp_path: Path) -> None:
+    f = tmp_path / "stuck.bin"
+    data = os.urandom(12 * MiB)
+    f.write_bytes(data)
+    [item] = engine.add([f], _project_root(demo)).items
+    stall = Fault("stall", "storage_put", seconds=60, times=1)
+    sandbox.faults.add(stall)
+    control = TransferControl()
+    outcome: list[Any] = []
+    worker = threading.Thread(target=lambda: outcome.append(engine.run(item.id, control)))
+    worker.start()
+    deadline = time.monotonic() + 20
+    while not stall.fired and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert stall.fired, "a segment reached storage and got stuck"
+    control.pause()
+    worker.join(5)  # the stall lasts 60 s; the pause cuts the stuck request off
+    assert not worker.is_alive(), "pausing waited for the stuck request"
+    assert outcome[0].state is UploadState.PAUSED
+    done = engine.run(engine.retry(item.id).id, TransferControl())
+    assert done.state is UploadState.DONE, done.error
+    assert sandbox.document_bytes(done.procore_id) == data

@@ -24,6 +24,7 @@ from requests.adapters import HTTPAdapter
 
 from uploader_gui import __version__
 from uploader_gui.procore import errors
+from uploader_gui.procore.abort import make_cuttable
 from uploader_gui.procore.redact import redact
 
 log = logging.getLogger(__name__)
@@ -217,7 +218,8 @@ def _no_auth(request: requests.PreparedRequest) -> requests.PreparedRequest:
 class TrustStoreAdapter(HTTPAdapter):
     """An adapter whose TLS connections verify against the operating system's trust store.
 
-    It also sends request bodies in blocks of :data:`SEND_BLOCK` bytes.
+    It also sends request bodies in blocks of :data:`SEND_BLOCK` bytes, and its connections can
+    be cut off when an upload stops (:mod:`uploader_gui.procore.abort`).
     """
 
     def __init__(self, **kwargs: Any) -> None:
@@ -229,12 +231,13 @@ class TrustStoreAdapter(HTTPAdapter):
         pool_kwargs.setdefault("ssl_context", self._ssl_context)
         pool_kwargs.setdefault("blocksize", SEND_BLOCK)
         super().init_poolmanager(connections, maxsize, block, **pool_kwargs)
+        make_cuttable(self.poolmanager)
 
     def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
         # Through an HTTPS proxy the same trust store applies to the tunnelled connection.
         proxy_kwargs.setdefault("ssl_context", self._ssl_context)
         proxy_kwargs.setdefault("blocksize", SEND_BLOCK)
-        return super().proxy_manager_for(proxy, **proxy_kwargs)
+        return make_cuttable(super().proxy_manager_for(proxy, **proxy_kwargs))
 
 
 def build_session(*, user_agent: str = USER_AGENT, pool_size: int = POOL_SIZE,

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import requests
 
 from uploader_gui.procore import errors
+from uploader_gui.procore.abort import StopHooks, watching
 from uploader_gui.procore.http import USER_AGENT, build_session, network_error
 from uploader_gui.procore.responses import read_limited, storage_error
 
@@ -173,8 +174,13 @@ class StorageClient:
 
     def post_form(self, url: str, fields: Fields, path: Path | str, filename: str,
                   on_bytes: OnBytes | None = None,
-                  should_stop: ShouldStop | None = None) -> None:
-        """POST the file as ``multipart/form-data``, ``fields`` first; any 2xx is success."""
+                  should_stop: ShouldStop | None = None,
+                  stop_hooks: StopHooks | None = None) -> None:
+        """POST the file as ``multipart/form-data``, ``fields`` first; any 2xx is success.
+
+        ``should_stop`` is asked between blocks; ``stop_hooks`` (a TransferControl) also cuts
+        off the connection at once when the upload stops while the network is stuck.
+        """
         path = Path(path)
         pairs = _field_list(fields)
         content_type = next((v for k, v in pairs if k.lower() == "content-type"), OCTET_STREAM)
@@ -184,11 +190,12 @@ class StorageClient:
         body = StreamingBody([head, _FileRange(path, 0, size), tail], on_bytes=on_bytes,
                              should_stop=should_stop)
         headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
-        self._send("POST", url, headers, body)
+        self._send("POST", url, headers, body, stop_hooks)
 
     def put_segment(self, url: str, headers: Mapping[str, str], path: Path | str, offset: int,
                     size: int, on_bytes: OnBytes | None = None,
-                    should_stop: ShouldStop | None = None) -> str:
+                    should_stop: ShouldStop | None = None,
+                    stop_hooks: StopHooks | None = None) -> str:
         """PUT ``size`` bytes of the file from ``offset``; returns the ETag without quotes."""
         path = Path(path)
         sent = {str(k): str(v) for k, v in headers.items()}
@@ -200,7 +207,7 @@ class StorageClient:
         sent["Content-Type"] = OCTET_STREAM
         body = StreamingBody([_FileRange(path, offset, size)], on_bytes=on_bytes,
                              should_stop=should_stop)
-        response_headers = self._send("PUT", url, sent, body)
+        response_headers = self._send("PUT", url, sent, body, stop_hooks)
         etag = (response_headers.get("ETag") or "").strip().strip('"')
         if not etag:
             raise errors.BadResponse(
@@ -208,18 +215,20 @@ class StorageClient:
                 "(no ETag in its answer).")
         return etag
 
-    def _send(self, method: str, url: str, headers: dict[str, str],
-              body: StreamingBody) -> requests.structures.CaseInsensitiveDict[str]:
+    def _send(self, method: str, url: str, headers: dict[str, str], body: StreamingBody,
+              stop_hooks: StopHooks | None = None
+              ) -> requests.structures.CaseInsensitiveDict[str]:
         where = f"the storage service ({urlsplit(url).hostname or 'unknown'})"
-        try:
-            response = self._session.request(
-                method, url, data=body, headers=headers, timeout=self._timeout,
-                allow_redirects=False, stream=True)
-        except requests.RequestException as exc:
-            raise network_error(exc, where) from None
-        finally:
-            body.close()
-        answer = read_limited(response)
+        with watching(stop_hooks):
+            try:
+                response = self._session.request(
+                    method, url, data=body, headers=headers, timeout=self._timeout,
+                    allow_redirects=False, stream=True)
+                answer = read_limited(response)
+            except requests.RequestException as exc:
+                raise network_error(exc, where) from None
+            finally:
+                body.close()
         if 200 <= response.status_code < 300:
             return response.headers
         error = storage_error(response.status_code, response.headers, answer)

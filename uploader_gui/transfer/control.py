@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 from uploader_gui.procore.errors import Cancelled
 
@@ -13,12 +14,42 @@ class TransferControl:
     def __init__(self) -> None:
         self._paused = threading.Event()
         self._cancelled = threading.Event()
+        self._lock = threading.Lock()
+        self._callbacks: dict[int, Callable[[], None]] = {}
+        self._next = 0
 
     def pause(self) -> None:
         self._paused.set()
+        self._run_callbacks()
 
     def cancel(self) -> None:
         self._cancelled.set()
+        self._run_callbacks()
+
+    def on_stop(self, callback: Callable[[], None]) -> Callable[[], None]:
+        """Call ``callback`` (from the stopping thread) when told to stop; returns a remover.
+
+        Registered after the stop, it runs at once.
+        """
+        with self._lock:
+            key = self._next
+            self._next += 1
+            self._callbacks[key] = callback
+        if self.should_stop():
+            self._run_callbacks()
+
+        def remove() -> None:
+            with self._lock:
+                self._callbacks.pop(key, None)
+
+        return remove
+
+    def _run_callbacks(self) -> None:
+        with self._lock:
+            callbacks = list(self._callbacks.values())
+            self._callbacks.clear()
+        for callback in callbacks:
+            callback()
 
     @property
     def paused(self) -> bool:

@@ -117,7 +117,8 @@ def _post_once(ctx: FlowContext, rec: TransferRecord) -> None:
     ctx.meter.restart_part(0)
     fields = [(str(k), str(v)) for k, v in rec.instructions["fields"]]
     ctx.storage.post_form(rec.instructions["url"], fields, ctx.item.path, ctx.item.name,
-                          lambda n: ctx.meter.add(0, n), ctx.control.should_stop)
+                          lambda n: ctx.meter.add(0, n), ctx.control.should_stop,
+                          stop_hooks=ctx.control)
 
 
 def _single_instructions(answer: dict[str, Any]) -> tuple[str, list[list[str]]]:
@@ -215,7 +216,7 @@ def _send_missing_segments(ctx: FlowContext) -> None:
             return ctx.storage.put_segment(
                 seg.url, seg.headers, ctx.item.path, seg.offset, seg.size,
                 lambda n: ctx.meter.add(seg.index, n),
-                lambda: ctx.control.should_stop() or stop.is_set())
+                lambda: ctx.control.should_stop() or stop.is_set(), stop_hooks=ctx.control)
 
         etag = _with_retries(ctx, once).strip('"')
         if seg.md5 and etag.lower() != seg.md5.lower():
@@ -325,6 +326,7 @@ def _with_retries(ctx: FlowContext, call: Callable[[], Any]) -> Any:
         try:
             return call()
         except ProcoreError as exc:
+            ctx.control.check()  # a request cut off because the upload stopped: stopped
             if not exc.retryable or attempt == ctx.storage_attempts - 1:
                 raise
             wait_for = exc.retry_after if exc.retry_after else random.uniform(0, delay)

@@ -1,0 +1,110 @@
+"""Cutting off a request stuck in the network when its upload is paused or cancelled.
+
+A request body is polled for "stop" between blocks, but a request whose socket is stuck (a
+network that went away, a server that stopped reading or answering) waits in the kernel until
+its timeout, minutes later. So each request can be *watched*: the connection that carries it is
+remembered, and when the upload is told to stop, its socket is shut down from the stopping
+thread. The blocked send or receive returns at once with an error, which the upload treats as
+stopped, and urllib3 throws that connection away instead of reusing it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any, Protocol
+
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+_local = threading.local()
+
+
+class StopHooks(Protocol):
+    """Something that says when to stop (TransferControl): ``on_stop(fn)`` returns a remover."""
+
+    def on_stop(self, callback: Callable[[], None]) -> Callable[[], None]: ...
+
+
+class _Watcher:
+    """The connection of one thread's current request, and whether it must be cut."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._connection: HTTPConnection | None = None
+        self._stopped = False
+
+    def attach(self, connection: HTTPConnection) -> None:
+        with self._lock:
+            self._connection = connection
+            stopped = self._stopped
+        if stopped:
+            _cut(connection)
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopped = True
+            connection = self._connection
+        if connection is not None:
+            _cut(connection)
+
+
+def _cut(connection: HTTPConnection) -> None:
+    sock = getattr(connection, "sock", None)
+    if sock is None:
+        return  # not connected yet: the body's own stop check ends the request
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+@contextlib.contextmanager
+def watching(hooks: StopHooks | None) -> Iterator[None]:
+    """Requests made by this thread inside the block are cut off when ``hooks`` says stop."""
+    if hooks is None:
+        yield
+        return
+    watcher = _Watcher()
+    previous = getattr(_local, "watcher", None)
+    _local.watcher = watcher
+    remove = hooks.on_stop(watcher.stop)
+    try:
+        yield
+    finally:
+        remove()
+        _local.watcher = previous
+
+
+class _Tracked:
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        watcher: _Watcher | None = getattr(_local, "watcher", None)
+        if watcher is not None:
+            watcher.attach(self)  # type: ignore[arg-type]
+        super().request(*args, **kwargs)  # type: ignore[misc]
+
+
+class TrackedHTTPConnection(_Tracked, HTTPConnection):
+    pass
+
+
+class TrackedHTTPSConnection(_Tracked, HTTPSConnection):
+    pass
+
+
+class TrackedHTTPConnectionPool(HTTPConnectionPool):
+    ConnectionCls = TrackedHTTPConnection
+
+
+class TrackedHTTPSConnectionPool(HTTPSConnectionPool):
+    ConnectionCls = TrackedHTTPSConnection
+
+
+#: Give a urllib3 PoolManager (or ProxyManager) these pool classes to make its requests cuttable.
+POOL_CLASSES = {"http": TrackedHTTPConnectionPool, "https": TrackedHTTPSConnectionPool}
+
+
+def make_cuttable(manager: Any) -> Any:
+    """Let ``manager``'s connections be cut by :func:`watching`; returns it."""
+    manager.pool_classes_by_scheme = dict(POOL_CLASSES)
+    return manager
