@@ -9,7 +9,7 @@ from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from tests.gui.conftest import make_item
-from uploader_gui.gui.queue_model import (COL_NAME, COL_PROGRESS, COL_SIZE, COL_SPEED,
+from uploader_gui.gui.queue_model import (COL_ETA, COL_NAME, COL_PROGRESS, COL_SIZE, COL_SPEED,
                                           COL_STATUS, HEADERS, LIVE_COLUMNS, LIVE_ROLES,
                                           QueueModel, Role)
 from uploader_gui.transfer.model import ProgressEvent, UploadState
@@ -65,6 +65,13 @@ def test_progress_is_batched_into_one_data_changed_per_tick(qtbot: QtBot,
     # No changes: the timer stops instead of ticking for nothing.
     qtbot.waitUntil(lambda: not model._timer.isActive(), timeout=2000)
     assert len(seen) == 1
+    # Once every byte is sent (finishing in Procore), no speed or time left is shown.
+    model.apply_event(ProgressEvent(17, UploadState.FINISHING, 1000, 1000, speed=1000.0,
+                                    eta=0.0))
+    qtbot.waitUntil(lambda: len(seen) == 2, timeout=2000)
+    assert model.data(model.index(16, COL_SPEED)) == ""
+    assert model.data(model.index(16, COL_ETA)) == ""
+    assert model.totals().speed == 2000.0  # the two rows still sending
     model.stop()
 
 

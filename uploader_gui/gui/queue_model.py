@@ -163,9 +163,9 @@ class QueueModel(QAbstractTableModel):
         if col == COL_PROGRESS:
             return f"{_fraction(item) * 100:.0f}%"
         if col == COL_SPEED:
-            return f"{format_size(row.speed)}/s" if item.state.active and row.speed else ""
+            return f"{format_size(row.speed)}/s" if _sending(item) and row.speed else ""
         if col == COL_ETA:
-            return format_duration(row.eta) if item.state.active else ""
+            return format_duration(row.eta) if _sending(item) else ""
         if col == COL_STATUS:
             if item.state is UploadState.FAILED and item.error:
                 return f"Failed: {item.error}"
@@ -179,9 +179,9 @@ class QueueModel(QAbstractTableModel):
         if col == COL_PROGRESS:
             return _fraction(item)
         if col == COL_SPEED:
-            return row.speed if item.state.active else 0.0
+            return row.speed if _sending(item) else 0.0
         if col == COL_ETA:
-            return row.eta if item.state.active and row.eta is not None else -1.0
+            return row.eta if _sending(item) and row.eta is not None else -1.0
         if col == COL_NAME:
             return item.name.casefold()
         return self._display(row, col).casefold()
@@ -304,7 +304,7 @@ class QueueModel(QAbstractTableModel):
             state = item.state
             if state.active:
                 totals.uploading += 1
-                totals.speed += row.speed
+                totals.speed += row.speed if _sending(item) else 0.0
             elif state is UploadState.QUEUED:
                 totals.queued += 1
             elif state is UploadState.DONE or state is UploadState.SKIPPED:
@@ -351,3 +351,8 @@ def _fraction(item: UploadItem) -> float:
     if item.size <= 0:
         return 0.0
     return max(0.0, min(1.0, item.bytes_done / item.size))
+
+
+def _sending(item: UploadItem) -> bool:
+    """Bytes are on their way: only then do speed and time left mean something."""
+    return item.state is UploadState.UPLOADING
