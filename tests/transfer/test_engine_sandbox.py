@@ -254,26 +254,42 @@ def test_token_never_reaches_storage(engine: UploadEngine, sandbox: Sandbox, dem
     assert not any(r.authorization_sent for r in storage)
 
 
-def test_pause_while_storage_is_stuck_stops_at_once_and_resumes(
-        engine: UploadEngine, sandbox: Sandbox, demo: Any, tmp_path: Path) -> None:
+def _pause_when_fired(engine: UploadEngine, item_id: int, fault: Fault) -> UploadState:
+    """Run the upload in a thread, pause it once ``fault`` has fired; the state it ends in."""
+    control = TransferControl()
+    outcome: list[Any] = []
+    worker = threading.Thread(target=lambda: outcome.append(engine.run(item_id, control)))
+    worker.start()
+    deadline = time.monotonic() + 20
+    while not fault.fired and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert fault.fired, "the upload reached the fault"
+    time.sleep(0.2)
+    control.pause()
+    # The fault would hold the upload for a minute or more; a pause must not wait for it.
+    worker.join(5)
+    assert not worker.is_alive(), "pausing waited for the stuck request"
+    return outcome[0].state
+
+
+@pytest.mark.parametrize("fault", [
+    Fault("stall", "storage_put", seconds=60, times=1),
+    Fault("stall", "create", seconds=60, times=1),
+    Fault("status", "create", status=429, retry_after=120, times=1),
+], ids=["storage-stuck", "api-stuck", "told-to-wait-two-minutes"])
+def test_pause_while_waiting_stops_at_once_and_resumes(
+        make_engine: Any, sandbox: Sandbox, demo: Any, tmp_path: Path, fault: Fault) -> None:
+    engine = make_engine()
     f = tmp_path / "stuck.bin"
     data = os.urandom(12 * MiB)
     f.write_bytes(data)
     [item] = engine.add([f], _project_root(demo)).items
-    stall = Fault("stall", "storage_put", seconds=60, times=1)
-    sandbox.faults.add(stall)
-    control = TransferControl()
-    outcome: list[Any] = []
-    worker = threading.Thread(target=lambda: outcome.append(engine.run(item.id, control)))
-    worker.start()
-    deadline = time.monotonic() + 20
-    while not stall.fired and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert stall.fired, "a segment reached storage and got stuck"
-    control.pause()
-    worker.join(5)  # the stall lasts 60 s; the pause cuts the stuck request off
-    assert not worker.is_alive(), "pausing waited for the stuck request"
-    assert outcome[0].state is UploadState.PAUSED
-    done = engine.run(engine.retry(item.id).id, TransferControl())
+    sandbox.faults.add(fault)
+    assert _pause_when_fired(engine, item.id, fault) is UploadState.PAUSED
+    engine.close()
+    engine.journal.close()
+    # The next start of the app (a new client: the old one still honours the 429's hold).
+    again = make_engine()
+    done = again.run(again.retry(item.id).id, TransferControl())
     assert done.state is UploadState.DONE, done.error
     assert sandbox.document_bytes(done.procore_id) == data

@@ -13,11 +13,14 @@ from __future__ import annotations
 import contextlib
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+from uploader_gui.procore.errors import Cancelled
 
 _local = threading.local()
 
@@ -35,6 +38,7 @@ class _Watcher:
         self._lock = threading.Lock()
         self._connection: HTTPConnection | None = None
         self._stopped = False
+        self.stopped = threading.Event()
 
     def attach(self, connection: HTTPConnection) -> None:
         with self._lock:
@@ -47,6 +51,7 @@ class _Watcher:
         with self._lock:
             self._stopped = True
             connection = self._connection
+        self.stopped.set()
         if connection is not None:
             _cut(connection)
 
@@ -74,6 +79,25 @@ def watching(hooks: StopHooks | None) -> Iterator[None]:
     finally:
         remove()
         _local.watcher = previous
+
+
+def current_stopped() -> bool:
+    """Whether the work this thread is doing inside :func:`watching` was told to stop."""
+    watcher: _Watcher | None = getattr(_local, "watcher", None)
+    return watcher is not None and watcher.stopped.is_set()
+
+
+def sleep(seconds: float) -> None:
+    """``time.sleep``, but inside :func:`watching` a stop wakes it and raises Cancelled.
+
+    Retry back-offs and rate-limit holds sleep through this, so a paused upload does not sit
+    out a long ``Retry-After`` first.
+    """
+    watcher: _Watcher | None = getattr(_local, "watcher", None)
+    if watcher is None:
+        time.sleep(seconds)
+    elif watcher.stopped.wait(max(0.0, seconds)):
+        raise Cancelled()
 
 
 class _Tracked:

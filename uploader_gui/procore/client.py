@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from uploader_gui.procore import errors
+from uploader_gui.procore import abort, errors
 from uploader_gui.procore.http import (
     USER_AGENT,
     Pacer,
@@ -266,6 +266,8 @@ class ProcoreClient:
         attempt = 0
         files = [(name, (None, value)) for name, value in form] if form is not None else None
         while True:
+            if abort.current_stopped():
+                raise errors.Cancelled()
             self.pacer.wait()
             token = self._tokens.access_token()
             try:
@@ -274,6 +276,8 @@ class ProcoreClient:
                     headers=self._headers(url, token, company_id), timeout=self._timeout,
                     allow_redirects=False, stream=True)
             except requests.RequestException as exc:
+                if abort.current_stopped():
+                    raise errors.Cancelled() from None  # cut off: the upload was stopped
                 failure = network_error(exc, self._host)
                 if not failure.retryable or not (idempotent or surely_not_sent(exc)):
                     raise failure from None

@@ -24,6 +24,7 @@ from requests.adapters import HTTPAdapter
 
 from uploader_gui import __version__
 from uploader_gui.procore import errors
+from uploader_gui.procore import abort
 from uploader_gui.procore.abort import make_cuttable
 from uploader_gui.procore.redact import redact
 
@@ -53,7 +54,7 @@ class RetryPolicy:
     max_delay: float = 30.0
     jitter: bool = True
     max_server_wait: float = 900.0
-    sleep: Callable[[float], None] = field(default=time.sleep, compare=False, repr=False)
+    sleep: Callable[[float], None] = field(default=abort.sleep, compare=False, repr=False)
     clock: Callable[[], float] = field(default=time.time, compare=False, repr=False)
     random: Callable[[], float] = field(default=random.random, compare=False, repr=False)
 
@@ -72,11 +73,13 @@ class RetryPolicy:
         checked before each try and raises :class:`errors.Cancelled`.
         """
         for attempt in range(self.attempts):
-            if should_stop is not None and should_stop():
+            if (should_stop is not None and should_stop()) or abort.current_stopped():
                 raise errors.Cancelled()
             try:
                 return operation()
             except errors.ProcoreError as exc:
+                if abort.current_stopped():
+                    raise errors.Cancelled() from None  # cut off because the upload stopped
                 if not exc.retryable or attempt + 1 >= self.attempts:
                     raise
                 wait = exc.retry_after if exc.retry_after is not None else self.backoff(attempt)
@@ -99,7 +102,7 @@ class Pacer:
 
     def __init__(self, *, low_fraction: float = 0.1, max_hold: float = 900.0,
                  clock: Callable[[], float] = time.time,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+                 sleep: Callable[[float], None] = abort.sleep) -> None:
         self._low_fraction = low_fraction
         # An exhausted hourly limit could stall workers for most of an hour; past this the
         # request goes out, earns a 429 with a long wait, and the caller reports it.

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from uploader_gui.config import MiB, Settings
 from uploader_gui.journal.store import Journal, Phase, destination_key
+from uploader_gui.procore.abort import watching
 from uploader_gui.procore.client import ProcoreClient, Scope
 from uploader_gui.procore.errors import Cancelled, ProcoreError, SignInRequired
 from uploader_gui.procore.storage import StorageClient
@@ -182,7 +183,9 @@ class UploadEngine:
         restarts = 0
         while True:
             try:
-                return self._transfer(item, control, reporter), None
+                # Requests of this thread stuck in the network are cut off when told to stop.
+                with watching(control):
+                    return self._transfer(item, control, reporter), None
             except Cancelled:
                 return (UploadState.CANCELLED if control.cancelled else UploadState.PAUSED), None
             except SignInRequired as exc:
