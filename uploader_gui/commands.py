@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from uploader_gui.config import Environment, Settings, resolve_environment
-from uploader_gui.journal.store import Journal
+from uploader_gui.journal.store import Journal, JournalCorrupt
 from uploader_gui.procore.client import ProcoreClient, Scope
 from uploader_gui.procore.errors import ProcoreError
 from uploader_gui.transfer.control import TransferControl
@@ -40,6 +40,9 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     except ProcoreError as exc:
         print(f"procore-uploader: {exc.message}", file=sys.stderr)
+        return EXIT_FAILED
+    except JournalCorrupt as exc:
+        print(f"procore-uploader: {exc}", file=sys.stderr)
         return EXIT_FAILED
 
 
@@ -71,10 +74,19 @@ def token_provider(env: Environment) -> Any:
     return token_provider_for(env, interactive=False)
 
 
+def open_journal() -> Journal:
+    """The journal; when a damaged one had to be moved aside, the person is told on stderr."""
+    journal = Journal.open()
+    notice = journal.recovery_notice()
+    if notice:
+        print(f"procore-uploader: {notice}", file=sys.stderr)
+    return journal
+
+
 def make_engine(args: argparse.Namespace, settings: Settings) -> UploadEngine:
     env = environment(args)
     client = ProcoreClient(env.api_base, token_provider(env))
-    return UploadEngine(client, Journal.open(), settings, web_base=env.web_base)
+    return UploadEngine(client, open_journal(), settings, web_base=env.web_base)
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -176,7 +188,8 @@ def resume(args: argparse.Namespace) -> int:
         items = [i for i in engine.unfinished()]
         if not items:
             out.message("Nothing to resume: every upload in the journal is finished.")
-            return EXIT_OK
+            # A journal moved aside may have held unfinished uploads: not a clean success.
+            return EXIT_OK if engine.journal.recovered_from is None else EXIT_FAILED
         results = run_items(engine, items, settings.parallel_files, out)
     finally:
         engine.close()
@@ -188,26 +201,28 @@ def resume(args: argparse.Namespace) -> int:
 
 
 def status(args: argparse.Namespace) -> int:
-    journal = Journal.open()
+    journal = open_journal()
+    recovered = journal.recovered_from is not None
     try:
         journal.prune(Settings.load().history_days)
         items = journal.items()
     finally:
         journal.close()
+    code = EXIT_FAILED if recovered else EXIT_OK
     if args.json:
         for item in items:
             print(json.dumps(_item_json(item)))
-        return EXIT_OK
+        return code
     if not items:
         print("No uploads yet.")
-        return EXIT_OK
+        return code
     for item in items:
         pct = 100 * item.bytes_done // item.size if item.size else 100
         line = f"{item.id:>5}  {str(item.state):<12} {pct:>3}%  {item.name}  →  {item.where}"
         if item.error:
             line += f"  ({item.error})"
         print(line)
-    return EXIT_OK
+    return code
 
 
 def sandbox(args: argparse.Namespace) -> int:

@@ -123,3 +123,19 @@ def test_kill_during_writes_leaves_whole_transactions(tmp_path: Path) -> None:
     assert journal.recovered_from is None
     count = len(journal.items())
     assert count >= 150 and count % 50 == 0, count  # only whole batches, never half of one
+
+
+def test_journal_damaged_twice_in_a_second_keeps_both_copies(tmp_path: Path) -> None:
+    path = tmp_path / "j.sqlite3"
+    asides = []
+    for text in (b"first damage ", b"second damage "):
+        path.write_bytes(text * 400)
+        journal = Journal.open(path)
+        assert journal.recovered_from is not None
+        asides.append(journal.recovered_from)
+        journal.close()
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+    assert asides[0] != asides[1]
+    assert asides[0].read_bytes().startswith(b"first") and asides[1].read_bytes().startswith(
+        b"second")

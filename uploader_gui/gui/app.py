@@ -22,7 +22,7 @@ from uploader_gui.config import Environment, Settings, config_dir, resolve_envir
 from uploader_gui.gui.icons import app_icon
 from uploader_gui.gui.main_window import MainWindow
 from uploader_gui.gui.sign_in import SignInController
-from uploader_gui.journal.store import Journal
+from uploader_gui.journal.store import Journal, JournalCorrupt
 from uploader_gui.procore.client import ProcoreClient
 from uploader_gui.procore.errors import ProcoreError, SignInRequired
 from uploader_gui.procore.tokens import TokenProvider
@@ -206,7 +206,7 @@ def main(argv: Sequence[str] | None = None, *, demo: bool = False,
     app = create_application(argv)
     try:
         parts = build_parts(argv, demo)
-    except (ProcoreError, OSError, ValueError) as exc:
+    except (ProcoreError, OSError, ValueError, JournalCorrupt) as exc:
         log.error("could not start: %s", exc)
         QMessageBox.critical(None, APP_NAME, f"{APP_NAME} could not start: {exc}")
         return 1

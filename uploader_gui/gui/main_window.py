@@ -98,6 +98,10 @@ class MainWindow(QMainWindow):
             except (KeyError, ValueError, TypeError):
                 log.warning("the remembered destination is unreadable; choose it again")
         self.set_client(client, remembered)
+        # A damaged list of uploads was moved aside when it was opened: say so.
+        recovered = engine.journal.recovery_notice()
+        if recovered:
+            self.show_notice(recovered)
         self.queue.load()
 
     # -- building -----------------------------------------------------------------------------

@@ -118,7 +118,7 @@ class TransferRecord:
 
 
 class JournalCorrupt(Exception):
-    """The journal file could not be read; it was moved aside."""
+    """The journal file could not be read and could not be moved aside; the text says what to do."""
 
 
 class Journal:
@@ -144,13 +144,28 @@ class Journal:
         try:
             return cls(_connect(path), path)
         except sqlite3.DatabaseError as exc:
-            aside = path.with_name(f"{path.name}.corrupt-{time.strftime('%Y%m%d-%H%M%S')}")
-            log.error("journal %s is unreadable (%s); moved to %s", path, exc, aside)
-            for suffix in ("", "-wal", "-shm"):
-                src = Path(str(path) + suffix)
-                if src.exists():
-                    os.replace(src, Path(str(aside) + suffix))
-            return cls(_connect(path), path, recovered_from=aside)
+            aside = _free_name(path.with_name(f"{path.name}.corrupt-"
+                                              f"{time.strftime('%Y%m%d-%H%M%S')}"))
+            log.error("journal %s is unreadable (%s); moving it to %s", path, exc, aside)
+            try:
+                for suffix in ("", "-wal", "-shm"):
+                    src = Path(str(path) + suffix)
+                    if os.path.lexists(src):
+                        os.replace(src, Path(str(aside) + suffix))
+                return cls(_connect(path), path, recovered_from=aside)
+            except (OSError, sqlite3.DatabaseError) as again:
+                raise JournalCorrupt(
+                    f"The list of uploads at {path} cannot be read, and it could not be moved "
+                    f"out of the way ({getattr(again, 'strerror', None) or again}). Move or "
+                    "delete that file, then start again.") from again
+
+    def recovery_notice(self) -> str | None:
+        """What to tell the person when a corrupt journal was moved aside on opening."""
+        if self.recovered_from is None:
+            return None
+        return (f"The list of uploads could not be read (the file was damaged), so it was moved "
+                f"to {self.recovered_from} and a new list was started. Files already in Procore "
+                "are not affected; add again any files that had not finished uploading.")
 
     def close(self) -> None:
         with self._lock:
@@ -340,6 +355,15 @@ class Journal:
 _UPDATABLE = {"state", "bytes_done", "error", "procore_id", "web_url", "size", "mtime_ns",
               "name", "phase", "folder_id", "version_of", "assoc_name", "assoc_started_at",
               "instructions", "conflict"}
+
+
+def _free_name(wanted: Path) -> Path:
+    """``wanted``, or ``wanted-2``, ``-3``...: a journal moved aside never replaces an earlier one."""
+    candidate, n = wanted, 1
+    while os.path.lexists(candidate):
+        n += 1
+        candidate = wanted.with_name(f"{wanted.name}-{n}")
+    return candidate
 
 
 def _connect(path: Path) -> sqlite3.Connection:

@@ -1,0 +1,29 @@
+"""The window opened over a damaged journal tells the person, and works with a fresh one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from tests.gui.conftest import WindowParts, documents_destination
+
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
+
+
+def test_damaged_journal_is_moved_aside_and_the_window_says_so(
+        qtbot: QtBot, demo: Any, sandbox: Any, make_window: Any, tmp_path: Path) -> None:
+    journal = tmp_path / "damaged.sqlite3"
+    journal.write_bytes(b"\x00garbage, not SQLite\xff" * 1000)
+    parts: WindowParts = make_window(journal_path=journal,
+                                     destination=documents_destination(demo))
+    notice = parts.window.notice_label.text()
+    assert "could not be read" in notice and ".corrupt-" in notice
+    assert parts.engine.journal.recovered_from is not None
+    f = tmp_path / "after.txt"
+    f.write_text("the next upload works")
+    parts.window.add_paths([f])
+    qtbot.waitUntil(lambda: parts.window.model.totals().done == 1, timeout=20_000)
+    assert "after.txt" in {d["name"] for d in sandbox.documents(project_id=demo.project_ids[0])}

@@ -1,0 +1,134 @@
+"""A damaged journal through the real command line: a clear message, an exit status, and the
+next run works. (A kill in the middle of journal writes is in tests/journal/test_store.py.)"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.reliability.unprivileged import permission_checked
+from tests.test_cli import CLI, _companies, env, sandbox  # noqa: F401  (fixtures)
+from uploader_gui.journal.store import Journal
+from uploader_gui.sandbox import Sandbox
+from uploader_gui.transfer.model import (ConflictPolicy, Destination, DestinationKind,
+                                         UploadItem)
+
+
+def _real_journal(path: Path, items: int = 400) -> bytes:
+    """The bytes of a real journal with a few pages of items, checkpointed into the main file."""
+    journal = Journal.open(path)
+    dest = Destination(DestinationKind.PROJECT_FOLDER, 1, 2)
+    journal.add_items([UploadItem(0, Path(f"/plans/sheet-{i}.pdf"), i, 1, dest, (),
+                                  f"sheet-{i}.pdf", ConflictPolicy.KEEP_BOTH)
+                       for i in range(items)])
+    journal.close()
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+    data = path.read_bytes()
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+    return data
+
+
+def _random(tmp: Path) -> bytes:
+    return os.urandom(64 * 1024)
+
+
+def _text(tmp: Path) -> bytes:
+    return b"this is not a database\n" * 500
+
+
+def _cut_in_half(tmp: Path) -> bytes:
+    data = _real_journal(tmp / "whole.sqlite3")
+    return data[: len(data) // 2]
+
+
+def _scribbled_pages(tmp: Path) -> bytes:
+    data = bytearray(_real_journal(tmp / "whole.sqlite3"))
+    page = int.from_bytes(data[16:18], "big")
+    data[page:] = bytes(range(256)) * ((len(data) - page) // 256) + b"\x00" * (
+        (len(data) - page) % 256)
+    return bytes(data)
+
+
+DAMAGE: dict[str, Callable[[Path], bytes]] = {
+    "random-bytes": _random, "text": _text, "cut-in-half": _cut_in_half,
+    "scribbled-pages": _scribbled_pages}
+
+
+def _journal_path(environ: dict[str, str]) -> Path:
+    path = Path(environ["PROCORE_UPLOADER_HOME"]) / "data" / "journal.sqlite3"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _run(args: list[str], environ: dict[str, str], prefix: list[str] | None = None
+         ) -> subprocess.CompletedProcess[str]:
+    return subprocess.run((prefix or []) + CLI + args, env=environ, capture_output=True,
+                          text=True, timeout=120)
+
+
+@pytest.mark.parametrize("damage", DAMAGE, ids=list(DAMAGE))
+def test_status_with_a_damaged_journal_says_so_once(damage: str, env: dict[str, str],  # noqa: F811
+                                                     tmp_path: Path) -> None:
+    path = _journal_path(env)
+    garbage = DAMAGE[damage](tmp_path)
+    path.write_bytes(garbage)
+    first = _run(["status"], env)
+    assert first.returncode == 1, first.stderr
+    assert "Traceback" not in first.stderr
+    assert "could not be read" in first.stderr and "moved to" in first.stderr
+    [aside] = path.parent.glob("journal.sqlite3.corrupt-*[0-9]")
+    assert str(aside) in first.stderr
+    assert aside.read_bytes() == garbage, "the damaged file is kept as it was"
+    second = _run(["status"], env)
+    assert (second.returncode, second.stdout.strip(), second.stderr) == (0, "No uploads yet.", "")
+
+
+def test_upload_after_a_damaged_journal_works_and_warns(sandbox: Sandbox,  # noqa: F811
+                                                        env: dict[str, str],  # noqa: F811
+                                                        tmp_path: Path) -> None:
+    _journal_path(env).write_bytes(_random(tmp_path))
+    f = tmp_path / "daily report.pdf"
+    f.write_bytes(b"%PDF-1.4 report")
+    project_id = _companies(sandbox)[0]["project_ids"][0]
+    result = _run(["upload", str(f), "--project-id", str(project_id)], env)
+    assert result.returncode == 0, result.stderr
+    assert "could not be read" in result.stderr and "uploaded" in result.stdout
+    [doc] = [d for d in sandbox.documents(project_id=project_id)
+             if d["name"] == "daily report.pdf"]
+    assert sandbox.document_bytes(doc["id"]) == f.read_bytes()
+    assert _run(["status"], env).returncode == 0
+
+
+def test_resume_with_a_damaged_journal_is_not_a_clean_success(env: dict[str, str],  # noqa: F811
+                                                              tmp_path: Path) -> None:
+    _journal_path(env).write_bytes(_cut_in_half(tmp_path))
+    result = _run(["resume"], env)
+    assert result.returncode == 1
+    assert "could not be read" in result.stderr and "Nothing to resume" in result.stdout
+    assert _run(["resume"], env).returncode == 0
+
+
+def test_journal_that_cannot_be_moved_aside_is_explained(env: dict[str, str],  # noqa: F811
+                                                         tmp_path: Path) -> None:
+    prefix = permission_checked()
+    path = _journal_path(env)
+    path.write_bytes(_text(tmp_path))
+    path.parent.chmod(0o555)  # the folder cannot be changed: the file cannot be moved
+    try:
+        result = _run(["status"], env, prefix)
+    finally:
+        path.parent.chmod(0o700)
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "cannot be read" in result.stderr and "could not be moved" in result.stderr
+    assert "Move or delete that file" in result.stderr
+    path.unlink()
+    assert _run(["status"], env).returncode == 0
