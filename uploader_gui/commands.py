@@ -21,6 +21,7 @@ from uploader_gui.transfer.control import TransferControl
 from uploader_gui.transfer.engine import UploadEngine
 from uploader_gui.transfer.model import (ConflictPolicy, Destination, DestinationKind,
                                          ProgressEvent, UploadItem, UploadState)
+from uploader_gui.transfer.scan import renamed_note
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -170,6 +171,8 @@ def upload(args: argparse.Namespace) -> int:
                 out.note(twin, "already uploaded; not sent again")
             elif all(twin.id != i.id for i in to_run):
                 to_run.append(twin)
+            else:
+                out.note(twin, "given more than once; uploaded once")
         results = run_items(engine, to_run, settings.parallel_files, out)
     finally:
         engine.close()
@@ -318,7 +321,7 @@ class JsonReporter(Reporter):
         self._write({"event": "note", **_item_json(item), "note": text})
 
     def finished(self, item: UploadItem) -> None:
-        self._write({"event": "finished", **_item_json(item)})
+        self._write({"event": "finished", **_item_json(item), "note": _renamed(item)})
 
     def message(self, text: str) -> None:
         self._write({"event": "message", "text": text})
@@ -369,7 +372,8 @@ class TerminalReporter(Reporter):
 
     def finished(self, item: UploadItem) -> None:
         if item.state is UploadState.DONE:
-            self._line(f"uploaded  {item.path}  →  {item.where}")
+            note = _renamed(item)
+            self._line(f"uploaded  {item.path}  →  {item.where}" + (f"  {note}" if note else ""))
         elif item.state is UploadState.SKIPPED:
             self._line(f"skipped   {item.path}  (a file named {item.name} is already there)")
         else:
@@ -389,6 +393,10 @@ def _item_json(item: UploadItem) -> dict[str, Any]:
     return {"id": item.id, "path": str(item.path), "name": item.name, "size": item.size,
             "state": item.state.value, "bytes_done": item.bytes_done, "where": item.where,
             "error": item.error, "procore_id": item.procore_id, "web_url": item.web_url}
+
+
+def _renamed(item: UploadItem) -> str | None:
+    return renamed_note(item.path.name, item.name) if item.state is UploadState.DONE else None
 
 
 def _human(rate: float) -> str:

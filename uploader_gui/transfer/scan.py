@@ -21,6 +21,8 @@ _BAD_NAME_CHARS = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 _RESERVED_WINDOWS = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
                      *(f"LPT{i}" for i in range(1, 10))}
 MAX_NAME_LENGTH = 255
+_TOO_LONG = ("The path of this is too long for the computer to open (more than 4,096 characters). "
+             "Move it to a folder with a shorter path, then add it again.")
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,25 @@ def procore_name(name: str) -> str:
     return cleaned or "unnamed"
 
 
+def renamed_note(original: str, cleaned: str) -> str | None:
+    """Why a file goes into Procore under another name than on disk (None when it does not)."""
+    if original == cleaned:
+        return None
+    reasons = []
+    bad = sorted(set(_BAD_NAME_CHARS.findall(original)))
+    if bad:
+        shown = " ".join(c if c.isprintable() else f"U+{ord(c):04X}" for c in bad)
+        reasons.append(f"names in Procore cannot contain {shown}")
+    if original.rstrip(" .") != original:
+        reasons.append("names cannot end with a dot or a space")
+    if original.split(".")[0].strip().upper() in _RESERVED_WINDOWS:
+        reasons.append(f"Windows reserves the name {original.split('.')[0].strip()}")
+    if len(original) > MAX_NAME_LENGTH:
+        reasons.append(f"names are limited to {MAX_NAME_LENGTH} characters")
+    why = "; ".join(reasons) or "the name is not allowed in Procore"
+    return f'as "{cleaned}" ({why})'
+
+
 def scan(paths: Iterable[Path]) -> ScanResult:
     """Walk the dropped paths. A dropped folder keeps its own name as the first subfolder."""
     result = ScanResult()
@@ -81,7 +102,7 @@ def _scan_one(path: Path, subfolders: tuple[str, ...], result: ScanResult,
         elif exc.errno in (errno.EACCES, errno.EPERM):
             result.rejected.append(Rejected(path, "You do not have permission to open this."))
         elif exc.errno == errno.ENAMETOOLONG:
-            result.rejected.append(Rejected(path, "The path of this file is too long to open."))
+            result.rejected.append(Rejected(path, _TOO_LONG))
         else:
             result.rejected.append(Rejected(path, f"This cannot be opened ({exc.strerror})."))
         return
@@ -101,8 +122,9 @@ def _scan_one(path: Path, subfolders: tuple[str, ...], result: ScanResult,
                                                   "folder."))
             return
         except OSError as exc:
-            result.rejected.append(Rejected(path, f"This folder cannot be opened "
-                                                  f"({exc.strerror})."))
+            result.rejected.append(Rejected(path, _TOO_LONG if exc.errno == errno.ENAMETOOLONG
+                                            else f"This folder cannot be opened "
+                                                 f"({exc.strerror})."))
             return
         if not entries:
             result.rejected.append(Rejected(path, "This folder is empty; there is nothing in it "
@@ -119,8 +141,9 @@ def _scan_one(path: Path, subfolders: tuple[str, ...], result: ScanResult,
                                               "uploaded."))
         return
     if info.st_size > MAX_FILE_SIZE:
-        result.rejected.append(Rejected(path, f"This file is {info.st_size / GiB:.1f} GB; Procore "
-                                              "accepts files up to 50 GB."))
+        result.rejected.append(Rejected(path, f"This file is {info.st_size:,} bytes "
+                                              f"({info.st_size / GiB:.2f} GB); Procore accepts "
+                                              f"files up to 50 GB ({MAX_FILE_SIZE:,} bytes)."))
         return
     if not os.access(path, os.R_OK):
         result.rejected.append(Rejected(path, "You do not have permission to read this file."))
