@@ -372,8 +372,8 @@ class TerminalReporter(Reporter):
 
     def finished(self, item: UploadItem) -> None:
         if item.state is UploadState.DONE:
-            note = _renamed(item)
-            self._line(f"uploaded  {item.path}  →  {item.where}" + (f"  {note}" if note else ""))
+            notes = "".join(f"  {n}" for n in (_renamed(item), item.error) if n)
+            self._line(f"uploaded  {item.path}  →  {item.where}{notes}")
         elif item.state is UploadState.SKIPPED:
             self._line(f"skipped   {item.path}  (a file named {item.name} is already there)")
         else:

@@ -184,7 +184,7 @@ def test_file_deleted_between_runs_fails_with_reason(tmp_path: Path, demo: Any,
     f.unlink()
     failed = engine.run(engine.retry(item.id).id, TransferControl())
     assert failed.state is UploadState.FAILED
-    assert "moved or deleted" in (failed.error or "")
+    assert "moved, renamed or deleted" in (failed.error or "")
 
 
 def test_links_refreshed_before_their_hour_ends(tmp_path: Path, demo: Any, make_engine: Any,

@@ -181,11 +181,12 @@ class UploadEngine:
     def _run(self, item: UploadItem, control: TransferControl,
              reporter: _Reporter) -> tuple[UploadState, str | None]:
         restarts = 0
+        note: str | None = None  # why the file was started again, told with the outcome
         while True:
             try:
                 # Requests of this thread stuck in the network are cut off when told to stop.
                 with watching(control):
-                    return self._transfer(item, control, reporter), None
+                    return self._transfer(item, control, reporter), note
             except Cancelled:
                 return (UploadState.CANCELLED if control.cancelled else UploadState.PAUSED), None
             except SignInRequired as exc:
@@ -193,12 +194,13 @@ class UploadEngine:
             except FileChanged as exc:
                 restarts += 1
                 if not _file_still_there(item):
-                    return UploadState.FAILED, ("The file was moved or deleted before it "
-                                                "finished uploading.")
+                    return UploadState.FAILED, ("The file was moved, renamed or deleted before "
+                                                "it finished uploading.")
                 if restarts > MAX_RESTARTS:
                     return UploadState.FAILED, (f"{exc} It keeps changing; upload it again "
                                                 "once it is saved and closed.")
                 log.info("file %s changed (%s); starting it again", item.path, exc)
+                note = f"{exc} Its latest saved version was uploaded, from the start."
                 self._restart_changed(item)
             except ProcoreError as exc:
                 return UploadState.FAILED, exc.message

@@ -20,7 +20,7 @@ from typing import Any
 from uploader_gui.journal.store import Journal, Phase, TransferRecord
 from uploader_gui.procore.client import ProcoreClient, Scope
 from uploader_gui.procore.errors import (BadResponse, Gone, LinkExpired, NotFound,
-                                         ProcoreError, StorageError)
+                                         ProcoreError, SourceFileError, StorageError)
 from uploader_gui.procore.storage import StorageClient
 from uploader_gui.transfer.control import TransferControl
 from uploader_gui.transfer.model import UploadItem, UploadState
@@ -106,6 +106,9 @@ def _store_single(ctx: FlowContext) -> None:
             if exc.code in _CHANGED_CODES:
                 raise FileChanged("The file changed while it was being uploaded.") from exc
             raise
+        except SourceFileError:
+            _check_unchanged(item)  # shorter because it changed: start again with the new one
+            raise
         _check_unchanged(item)
         ctx.journal.set_phase(item.id, Phase.STORED, bytes_done=item.size)
         return
@@ -177,6 +180,9 @@ def _store_segmented(ctx: FlowContext) -> None:
         except StorageError as exc:
             if exc.code in _CHANGED_CODES:
                 raise FileChanged("The file changed while it was being uploaded.") from exc
+            raise
+        except SourceFileError:
+            _check_unchanged(item)  # shorter because it changed: start again with the new one
             raise
         ctx.set_state(UploadState.FINISHING)
         if _complete(ctx):
