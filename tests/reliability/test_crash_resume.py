@@ -216,3 +216,62 @@ def test_kill_then_resume_uploads_exactly_once(point: Point, sandbox: Sandbox,  
                     "kept_bytes": kept, "in_flight_bytes": in_flight,
                     "resume_storage_bytes": resumed_bytes, "resent_bytes": resent,
                     "documents": len(docs)})
+
+
+def _kill_mid_segments(sandbox: Sandbox, env: dict[str, str], f: Path,  # noqa: F811
+                       project_id: int) -> None:
+    """Start an upload of ``f`` and kill it once two of its parts are confirmed."""
+    stall = sandbox.faults.add(Fault("stall", "storage_put", seconds=HELD, after=2, times=None))
+    journal = Path(env["PROCORE_UPLOADER_HOME"]) / "data" / "journal.sqlite3"
+    proc = subprocess.Popen(CLI + ["upload", str(f), "--project-id", str(project_id),
+                                   "--segment-size", "5"], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        _wait_until(lambda: len(_query(journal, "SELECT 1 FROM segments WHERE etag IS NOT NULL"))
+                    == 2 and stall.fired >= 1, proc, "two confirmed parts")
+    finally:
+        proc.kill()
+        proc.communicate(timeout=30)
+    sandbox.faults.clear()
+
+
+@pytest.mark.slow
+def test_file_changed_between_kill_and_resume_is_uploaded_whole_and_told(
+        sandbox: Sandbox, env: dict[str, str], tmp_path: Path) -> None:  # noqa: F811
+    project_id = _companies(sandbox)[0]["project_ids"][0]
+    f = tmp_path / "changed.bin"
+    f.write_bytes(os.urandom(30 * MiB))
+    _kill_mid_segments(sandbox, env, f, project_id)
+    new = os.urandom(20 * MiB)
+    f.write_bytes(new)
+    result = subprocess.run(CLI + ["resume"], env=env, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "changed since it was added" in result.stdout
+    assert "latest saved version was uploaded" in result.stdout
+    [doc] = [d for d in sandbox.documents(project_id=project_id) if d["name"] == "changed.bin"]
+    assert sandbox.document_bytes(doc["id"]) == new
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("how", ["deleted", "renamed"])
+def test_file_gone_between_kill_and_resume_is_reported(
+        how: str, sandbox: Sandbox, env: dict[str, str], tmp_path: Path) -> None:  # noqa: F811
+    project_id = _companies(sandbox)[0]["project_ids"][0]
+    f = tmp_path / "gone.bin"
+    f.write_bytes(os.urandom(30 * MiB))
+    _kill_mid_segments(sandbox, env, f, project_id)
+    if how == "deleted":
+        f.unlink()
+    else:
+        f.rename(tmp_path / "gone (final).bin")
+    result = subprocess.run(CLI + ["resume"], env=env, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 1
+    assert (f"FAILED {f}: The file was moved, renamed or deleted before it finished "
+            "uploading.") in result.stderr
+    assert not [d for d in sandbox.documents(project_id=project_id)
+                if d["name"].startswith("gone")]
+    status = subprocess.run(CLI + ["status"], env=env, capture_output=True, text=True,
+                            timeout=60)
+    assert "Failed" in status.stdout and "moved, renamed or deleted" in status.stdout
