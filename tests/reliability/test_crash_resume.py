@@ -89,7 +89,7 @@ POINTS = [
     Point("before-create", 30 * MiB, lambda: [Fault("stall", "create", seconds=HELD)], _fired),
     Point("create-answer-lost", 30 * MiB,
           lambda: [Fault("delay_after_commit", "create", seconds=HELD)], _fired),
-    Point("while-hashing", 30 * MiB, lambda: [], lambda w: w.marker.exists(),
+    Point("while-hashing", 30 * MiB, list, lambda w: w.marker.exists(),
           hold_hashing=True),
     Point("mid-segments", 30 * MiB,
           lambda: [Fault("stall", "storage_put", seconds=HELD, after=2, times=None)],
@@ -132,8 +132,8 @@ def _wait_until(ready: Callable[[], bool], proc: subprocess.Popen[str], what: st
         time.sleep(0.02)
 
 
-def _storage_requests(sandbox: Sandbox) -> list[Any]:
-    return [r for r in sandbox.request_log if r.server == "storage"
+def _storage_requests(sb: Sandbox) -> list[Any]:
+    return [r for r in sb.request_log if r.server == "storage"
             and r.method in ("PUT", "POST")]
 
 

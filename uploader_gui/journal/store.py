@@ -358,7 +358,7 @@ _UPDATABLE = {"state", "bytes_done", "error", "procore_id", "web_url", "size", "
 
 
 def _free_name(wanted: Path) -> Path:
-    """``wanted``, or ``wanted-2``, ``-3``...: a journal moved aside never replaces an earlier one."""
+    """``wanted``, else ``wanted-2``, ``-3``...: never replaces a journal moved aside earlier."""
     candidate, n = wanted, 1
     while os.path.lexists(candidate):
         n += 1
