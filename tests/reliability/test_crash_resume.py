@@ -147,7 +147,6 @@ def _report(point: Point, figures: dict[str, Any]) -> None:
     print(f"\ncrash point {point.name}: " + json.dumps(figures))
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("point", POINTS, ids=[p.name for p in POINTS])
 def test_kill_then_resume_uploads_exactly_once(point: Point, sandbox: Sandbox,  # noqa: F811
                                                env: dict[str, str],  # noqa: F811
@@ -235,7 +234,6 @@ def _kill_mid_segments(sandbox: Sandbox, env: dict[str, str], f: Path,  # noqa: 
     sandbox.faults.clear()
 
 
-@pytest.mark.slow
 def test_file_changed_between_kill_and_resume_is_uploaded_whole_and_told(
         sandbox: Sandbox, env: dict[str, str], tmp_path: Path) -> None:  # noqa: F811
     project_id = _companies(sandbox)[0]["project_ids"][0]
@@ -253,7 +251,6 @@ def test_file_changed_between_kill_and_resume_is_uploaded_whole_and_told(
     assert sandbox.document_bytes(doc["id"]) == new
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("how", ["deleted", "renamed"])
 def test_file_gone_between_kill_and_resume_is_reported(
         how: str, sandbox: Sandbox, env: dict[str, str], tmp_path: Path) -> None:  # noqa: F811

@@ -1,11 +1,13 @@
-"""A damaged journal through the real command line: a clear message, an exit status, and the
-next run works. (A kill in the middle of journal writes is in tests/journal/test_store.py.)"""
+"""The journal after a kill in the middle of its writes, and a damaged journal through the real
+command line: a clear message, an exit status, and the next run works."""
 
 from __future__ import annotations
 
 import os
+import signal
 import sqlite3
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,7 +18,7 @@ from tests.test_cli import CLI, _companies, env, sandbox  # noqa: F401  (fixture
 from uploader_gui.journal.store import Journal
 from uploader_gui.sandbox import Sandbox
 from uploader_gui.transfer.model import (ConflictPolicy, Destination, DestinationKind,
-                                         UploadItem)
+                                         UploadItem, UploadState)
 
 
 def _real_journal(path: Path, items: int = 400) -> bytes:
@@ -132,3 +134,55 @@ def test_journal_that_cannot_be_moved_aside_is_explained(env: dict[str, str],  #
     assert "Move or delete that file" in result.stderr
     path.unlink()
     assert _run(["status"], env).returncode == 0
+
+
+WRITER = r"""
+import sys
+from pathlib import Path
+from uploader_gui.journal.store import Journal, Phase, SegmentRecord
+from uploader_gui.transfer.model import *
+journal = Journal.open(Path(sys.argv[1]))
+dest = Destination(DestinationKind.PROJECT_FOLDER, 1, 2)
+n = 0
+while True:
+    # The steps an upload writes: queue, hashes, created, each ETag, phase changes.
+    [item] = journal.add_items([UploadItem(0, Path(f"/f{n}"), 30, 1, dest, (), f"f{n}",
+                                           ConflictPolicy.KEEP_BOTH)])
+    journal.save_hashes(item.id, 10, [SegmentRecord(i, i * 10, 10, "a" * 64) for i in range(3)])
+    journal.save_created(item.id, f"u{n}", "1", 0.0, None,
+                         [(f"https://s/{i}", {"h": "v"}) for i in range(3)])
+    for i in range(3):
+        journal.save_etag(item.id, i, f"e{i}")
+    journal.set_phase(item.id, Phase.STORED)
+    journal.update(item.id, state=UploadState.DONE)
+    n += 1
+    print(n, flush=True)
+"""
+
+
+@pytest.mark.parametrize("after", [1, 5, 40])
+def test_killed_in_a_write_loop_the_journal_reopens_whole(after: int, tmp_path: Path) -> None:
+    """Killed at whatever write it is in (after ``after`` whole uploads were written)."""
+    path = tmp_path / "journal.sqlite3"
+    for round_ in range(3):
+        proc = subprocess.Popen([sys.executable, "-c", WRITER, str(path)],
+                                stdout=subprocess.PIPE, text=True)
+        assert proc.stdout is not None
+        for _ in range(after):
+            assert proc.stdout.readline(), "the writer stopped"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        journal = Journal.open(path)
+        try:
+            assert journal.recovered_from is None
+            items = journal.items()
+            done = [i for i in items if i.state is UploadState.DONE]
+            assert len(done) >= after * (round_ + 1)
+            for item in done:  # every finished one was written in full
+                rec = journal.transfer(item.id)
+                assert [s.etag for s in rec.segments] == ["e0", "e1", "e2"]
+        finally:
+            journal.close()
+        check = sqlite3.connect(path)
+        assert check.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        check.close()

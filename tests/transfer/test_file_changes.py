@@ -8,6 +8,7 @@ so; a file that is gone (moved, renamed, deleted) fails with that reason.
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -130,3 +131,22 @@ def test_changed_in_place_keeping_size_and_time_is_refused_by_storage(
     assert done.state is UploadState.DONE, done.error
     assert _stored(sandbox, demo, "sheet.pdf") == [f.read_bytes()]
     assert "changed" in (done.error or "")
+
+
+def test_file_replaced_by_a_named_pipe_is_never_opened(engine: UploadEngine, sandbox: Sandbox,
+                                                       demo: Any, tmp_path: Path) -> None:
+    f = tmp_path / "export.csv"
+    f.write_text("a,b\n")
+    [item] = engine.add([f], _dest(demo)).items
+    f.unlink()
+    os.mkfifo(f)  # opening it for reading would wait for a writer forever
+    outcome: list[Any] = []
+    worker = threading.Thread(target=lambda: outcome.append(engine.run(item.id,
+                                                                       TransferControl())))
+    worker.start()
+    worker.join(60)
+    assert not worker.is_alive(), "the run blocked on the named pipe"
+    [failed] = outcome
+    assert failed.state is UploadState.FAILED
+    assert "moved, renamed or deleted" in (failed.error or "")
+    assert _stored(sandbox, demo, "export.csv") == []
