@@ -73,6 +73,8 @@ class Watch:
 class Point:
     name: str
     size: int
+    #: What Procore holds when the child is killed: uploads, complete uploads, documents.
+    procore_at_kill: tuple[int, int, int]
     faults: Callable[[], list[Fault]]
     ready: Callable[[Watch], bool]
     #: Bytes of storage parts in flight (started, not confirmed) at the kill.
@@ -86,22 +88,24 @@ def _fired(w: Watch) -> bool:
 
 
 POINTS = [
-    Point("before-create", 30 * MiB, lambda: [Fault("stall", "create", seconds=HELD)], _fired),
-    Point("create-answer-lost", 30 * MiB,
+    Point("before-create", 30 * MiB, (0, 0, 0),
+          lambda: [Fault("stall", "create", seconds=HELD)], _fired),
+    Point("create-answer-lost", 30 * MiB, (1, 0, 0),
           lambda: [Fault("delay_after_commit", "create", seconds=HELD)], _fired),
-    Point("while-hashing", 30 * MiB, list, lambda w: w.marker.exists(),
+    Point("while-hashing", 30 * MiB, (0, 0, 0), list, lambda w: w.marker.exists(),
           hold_hashing=True),
-    Point("mid-segments", 30 * MiB,
+    Point("mid-segments", 30 * MiB, (1, 0, 0),
           lambda: [Fault("stall", "storage_put", seconds=HELD, after=2, times=None)],
           lambda w: len(w.etags()) == 2 and w.faults[0].fired == 4,
           in_flight=lambda w: w.faults[0].fired * SEGMENT),
-    Point("mid-post", 3 * MiB, lambda: [Fault("stall", "storage_post", seconds=HELD)], _fired,
+    Point("mid-post", 3 * MiB, (1, 0, 0),
+          lambda: [Fault("stall", "storage_post", seconds=HELD)], _fired,
           in_flight=lambda w: 3 * MiB),
-    Point("after-patch", 30 * MiB,
+    Point("after-patch", 30 * MiB, (1, 1, 0),
           lambda: [Fault("delay_after_commit", "patch", seconds=HELD)], _fired),
-    Point("association-recorded-answer-lost", 30 * MiB,
+    Point("association-recorded-answer-lost", 30 * MiB, (1, 1, 1),
           lambda: [Fault("delay_after_commit", "associate", seconds=HELD)], _fired),
-    Point("association-not-yet-recorded", 3 * MiB,
+    Point("association-not-yet-recorded", 3 * MiB, (1, 1, 0),
           lambda: [Fault("stall", "associate", seconds=HELD)], _fired),
 ]
 
@@ -182,6 +186,11 @@ def test_kill_then_resume_uploads_exactly_once(point: Point, sandbox: Sandbox,  
             "stored", "associating", "associated"):
         kept = point.size  # a non-segmented file already in storage
     in_flight = point.in_flight(watch)
+    # What Procore holds at the kill: uploads, complete uploads, documents.
+    ups = sandbox.uploads()
+    held = (len(ups), sum(u["status"] == "complete" for u in ups),
+            len([d for d in sandbox.documents(project_id=project_id) if d["name"] == name]))
+    assert held == point.procore_at_kill, "the kill did not land at the point named"
     if point.name in ("before-create", "create-answer-lost", "while-hashing"):
         assert _storage_requests(sandbox) == [], "nothing may reach storage before this point"
     if point.name == "while-hashing":
