@@ -376,6 +376,8 @@ class TerminalReporter(Reporter):
             self._line(f"uploaded  {item.path}  →  {item.where}{notes}")
         elif item.state is UploadState.SKIPPED:
             self._line(f"skipped   {item.path}  (a file named {item.name} is already there)")
+        elif not item.state.finished:
+            self._line(f"NOT FINISHED {item.path}: {item.error or item.state}", err=True)
         else:
             self._line(f"FAILED {item.path}: {item.error or str(item.state)}", err=True)
 

@@ -281,3 +281,34 @@ def test_file_gone_between_kill_and_resume_is_reported(
     status = subprocess.run(CLI + ["status"], env=env, capture_output=True, text=True,
                             timeout=60)
     assert "Failed" in status.stdout and "moved, renamed or deleted" in status.stdout
+
+
+def test_two_processes_on_one_journal_never_send_a_file_twice(
+        sandbox: Sandbox, env: dict[str, str], tmp_path: Path) -> None:  # noqa: F811
+    """The window and a command (here two commands) resuming the same journal at once."""
+    project_id = _companies(sandbox)[0]["project_ids"][0]
+    f = tmp_path / "shared.bin"
+    data = os.urandom(30 * MiB)
+    f.write_bytes(data)
+    _kill_mid_segments(sandbox, env, f, project_id)
+    stall = sandbox.faults.add(Fault("stall", "storage_put", seconds=HELD, times=None))
+    first = subprocess.Popen(CLI + ["resume"], env=env, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    try:
+        _wait_until(lambda: stall.fired >= 1, first, "the first resume sending")
+        sandbox.clear_request_log()
+        second = subprocess.run(CLI + ["resume"], env=env, capture_output=True, text=True,
+                                timeout=120)
+        assert second.returncode == 1
+        assert "is uploading this file right now" in second.stderr
+        assert _storage_requests(sandbox) == [], "the second process sent nothing"
+        assert [r for r in sandbox.request_log if r.method != "GET"] == []
+    finally:
+        first.kill()  # the first one crashes while holding the file
+        first.communicate(timeout=30)
+    sandbox.faults.clear()
+    third = subprocess.run(CLI + ["resume"], env=env, capture_output=True, text=True,
+                           timeout=120)
+    assert third.returncode == 0, third.stderr
+    [doc] = [d for d in sandbox.documents(project_id=project_id) if d["name"].startswith("shared")]
+    assert sandbox.document_bytes(doc["id"]) == data

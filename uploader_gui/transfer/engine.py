@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from uploader_gui.config import MiB, Settings
+from uploader_gui.journal.claims import UploadClaims
 from uploader_gui.journal.store import Journal, Phase, destination_key
 from uploader_gui.procore.abort import watching
 from uploader_gui.procore.client import ProcoreClient, Scope
@@ -39,6 +40,8 @@ log = logging.getLogger(__name__)
 EVENT_INTERVAL = 0.1
 #: A file that keeps changing while it is read is given up after this many fresh starts.
 MAX_RESTARTS = 2
+BUSY_ELSEWHERE = ("Another Procore Uploader (a window or a command) is uploading this file right "
+                  "now, so it is not sent a second time here.")
 
 
 @dataclass
@@ -70,6 +73,7 @@ class UploadEngine:
         self._controls: dict[int, TransferControl] = {}
         self._lock = threading.Lock()
         self._closed = False
+        self._claims = UploadClaims(journal.path)
 
     # --------------------------------------------------------------- the queue
     def add(self, paths: Iterable[Path], destination: Destination,
@@ -151,6 +155,7 @@ class UploadEngine:
             control.pause()
         self._segment_pool.shutdown(wait=True, cancel_futures=True)
         self._hash_pool.shutdown(wait=True, cancel_futures=True)
+        self._claims.close()
 
     # ---------------------------------------------------------------- one file
     def run(self, upload_id: int, control: TransferControl | None = None,
@@ -167,12 +172,27 @@ class UploadEngine:
             if upload_id in self._controls:
                 raise RuntimeError(f"upload {upload_id} is already running")
             self._controls[upload_id] = control
-        reporter = _Reporter(item, on_event)
         try:
-            final_state, error = self._run(item, control, reporter)
+            if not self._claims.claim(upload_id):
+                # Another process on this journal is sending it: leave it (and its journal
+                # entry) to that process; run it again later to see how it ended.
+                item.state, item.error = UploadState.PAUSED, BUSY_ELSEWHERE
+                return item
+            try:
+                return self._run_claimed(upload_id, control, on_event)
+            finally:
+                self._claims.release(upload_id)
         finally:
             with self._lock:
                 self._controls.pop(upload_id, None)
+
+    def _run_claimed(self, upload_id: int, control: TransferControl,
+                     on_event: Callable[[ProgressEvent], None] | None) -> UploadItem:
+        item = self.journal.get(upload_id)  # again: another process may have just finished it
+        if item.state in (UploadState.DONE, UploadState.SKIPPED):
+            return item
+        reporter = _Reporter(item, on_event)
+        final_state, error = self._run(item, control, reporter)
         done = reporter.meter.done if final_state is not UploadState.DONE else item.size
         self.journal.update(upload_id, state=final_state, error=error, bytes_done=done)
         reporter.emit(final_state, error=error, force=True)
