@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 from pytestqt.qtbot import QtBot
 
-from tests.gui.conftest import WindowParts
+from tests.gui.conftest import WindowParts, documents_destination
 from tests.reliability.test_crash_resume import CLI, _query, _wait_until
 from uploader_gui.sandbox import Fault
+from uploader_gui.transfer.model import UploadState
 
 MiB = 1024 * 1024
 
@@ -51,3 +53,41 @@ def test_window_resumes_an_upload_killed_in_the_command_line(
     assert sandbox.document_bytes(doc["id"]) == data
     puts = [r for r in sandbox.request_log if r.server == "storage" and r.method == "PUT"]
     assert len(puts) == 4, "the two parts confirmed before the kill are not sent again"
+
+
+HOLDER = r"""
+import sys, threading
+from pathlib import Path
+from uploader_gui.journal.claims import UploadClaims
+claims = UploadClaims(Path(sys.argv[1]))
+assert claims.claim(int(sys.argv[2]))
+print("held", flush=True)
+threading.Event().wait()
+"""
+
+
+def test_window_leaves_a_file_another_process_is_sending(
+        qtbot: QtBot, demo: Any, sandbox: Any, make_window: Any, tmp_path: Path) -> None:
+    journal = tmp_path / "shared.sqlite3"
+    f = tmp_path / "minutes.docx"
+    f.write_bytes(b"minutes")
+    first: WindowParts = make_window(journal_path=journal, show=False)
+    [item] = first.engine.add([f], documents_destination(demo)).items
+    first.window.shutdown()
+    first.engine.close()
+    first.engine.journal.close()
+    # Another process (a command, say) is sending that upload right now.
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(journal), str(item.id)],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        parts: WindowParts = make_window(journal_path=journal)
+        qtbot.waitUntil(lambda: (row := parts.window.model.item(item.id)) is not None
+                        and row.state is UploadState.PAUSED, timeout=20_000)
+        row = parts.window.model.item(item.id)
+        assert row is not None and "is uploading this file right now" in (row.error or "")
+        assert sandbox.documents(project_id=demo.project_ids[0]) == []
+        assert parts.engine.get(item.id).state is UploadState.QUEUED, "its entry is left alone"
+    finally:
+        holder.kill()
+        holder.wait()
