@@ -156,8 +156,9 @@ class Journal:
             except (OSError, sqlite3.DatabaseError) as again:
                 raise JournalCorrupt(
                     f"The list of uploads at {path} cannot be read, and it could not be moved "
-                    f"out of the way ({getattr(again, 'strerror', None) or again}). Move or "
-                    "delete that file, then start again.") from again
+                    f"out of the way and replaced by a new one "
+                    f"({getattr(again, 'strerror', None) or again}). Move or delete that file, "
+                    "then start again.") from again
 
     def recovery_notice(self) -> str | None:
         """What to tell the person when a corrupt journal was moved aside on opening."""
