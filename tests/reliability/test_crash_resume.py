@@ -17,6 +17,9 @@ How each moment is reached, without sleeps:
   segment for real and then holds the hashing (it writes a marker file); the kill comes then.
 - mid-segments: every storage PUT after the second is stalled; the kill comes once the journal
   holds the two confirmed ETags and the other four parts are held in storage.
+- segments stored, answers lost: storage keeps each of the first four parts, then holds its
+  answer (``delay_after_commit``); the kill comes with four parts in storage the client never
+  heard about, so they count as in flight.
 - mid-POST (a small file): the storage POST is stalled, the kill comes while it is held.
 - after PATCH: ``delay_after_commit`` on the PATCH; the upload is complete in Procore, the client
   never heard back.
@@ -97,6 +100,10 @@ POINTS = [
     Point("mid-segments", 30 * MiB, (1, 0, 0),
           lambda: [Fault("stall", "storage_put", seconds=HELD, after=2, times=None)],
           lambda w: len(w.etags()) == 2 and w.faults[0].fired == 4,
+          in_flight=lambda w: w.faults[0].fired * SEGMENT),
+    Point("segments-stored-answers-lost", 30 * MiB, (1, 0, 0),
+          lambda: [Fault("delay_after_commit", "storage_put", seconds=HELD, times=None)],
+          lambda w: w.faults[0].fired == 4,
           in_flight=lambda w: w.faults[0].fired * SEGMENT),
     Point("mid-post", 3 * MiB, (1, 0, 0),
           lambda: [Fault("stall", "storage_post", seconds=HELD)], _fired,
