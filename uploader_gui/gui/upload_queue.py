@@ -20,6 +20,7 @@ from uploader_gui.gui.workers import UploadPool
 from uploader_gui.transfer.control import TransferControl
 from uploader_gui.transfer.model import (ConflictPolicy, Destination, ProgressEvent, Rejected,
                                          UploadItem, UploadState)
+from uploader_gui.transfer.scan import renamed_note
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,12 @@ def describe_add(result: AddOutcome) -> str:
     if result.items:
         n = len(result.items)
         parts.append(f"{n} file{'s' if n != 1 else ''} added to the queue.")
+    renamed = [(i.path.name, note) for i in result.items
+               if (note := renamed_note(i.path.name, i.name))]
+    if renamed:
+        name, note = renamed[0]
+        more = f" ({len(renamed) - 1} more names changed too)" if len(renamed) > 1 else ""
+        parts.append(f"{name} goes into Procore {note}.{more}")
     if result.duplicates:
         n = len(result.duplicates)
         parts.append(f"{n} file{'s were' if n != 1 else ' was'} already in the queue for "

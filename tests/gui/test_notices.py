@@ -1,4 +1,5 @@
-"""The window opened over a damaged journal tells the person, and works with a fresh one."""
+"""What the window tells the person about its journal and its files: a damaged journal moved
+aside, a name changed for Procore."""
 
 from __future__ import annotations
 
@@ -27,3 +28,20 @@ def test_damaged_journal_is_moved_aside_and_the_window_says_so(
     parts.window.add_paths([f])
     qtbot.waitUntil(lambda: parts.window.model.totals().done == 1, timeout=20_000)
     assert "after.txt" in {d["name"] for d in sandbox.documents(project_id=demo.project_ids[0])}
+
+
+def test_a_name_changed_for_procore_is_told_when_added(
+        qtbot: QtBot, demo: Any, sandbox: Any, make_window: Any, tmp_path: Path) -> None:
+    parts: WindowParts = make_window(destination=documents_destination(demo))
+    qtbot.waitUntil(lambda: parts.window.destination_bar.destination is not None,
+                    timeout=10_000)
+    f = tmp_path / "Level 2: plan?.pdf"
+    f.write_bytes(b"%PDF plan")
+    parts.window.add_paths([f])
+    qtbot.waitUntil(lambda: "goes into Procore" in parts.window.notice_label.text(),
+                    timeout=10_000)
+    assert ('Level 2: plan?.pdf goes into Procore as "Level 2- plan-.pdf" (names in Procore '
+            "cannot contain : ?).") in parts.window.notice_label.text()
+    qtbot.waitUntil(lambda: parts.window.model.totals().done == 1, timeout=20_000)
+    assert "Level 2- plan-.pdf" in {d["name"] for d in sandbox.documents(
+        project_id=demo.project_ids[0])}
