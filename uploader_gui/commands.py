@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from uploader_gui.config import Environment, Settings, resolve_environment
-from uploader_gui.journal.store import Journal, JournalCorrupt
+from uploader_gui.journal.store import Journal, JournalCorrupt, Phase
 from uploader_gui.procore.client import ProcoreClient, Scope
 from uploader_gui.procore.errors import ProcoreError
 from uploader_gui.transfer.control import TransferControl
@@ -209,6 +209,10 @@ def status(args: argparse.Namespace) -> int:
     try:
         journal.prune(Settings.load().history_days)
         items = journal.items()
+        for item in items:
+            if not item.state.finished:
+                # A run that was killed never wrote its progress: count what storage confirmed.
+                item.bytes_done = max(item.bytes_done, _confirmed_bytes(journal, item))
     finally:
         journal.close()
     code = EXIT_FAILED if recovered else EXIT_OK
@@ -226,6 +230,13 @@ def status(args: argparse.Namespace) -> int:
             line += f"  ({item.error})"
         print(line)
     return code
+
+
+def _confirmed_bytes(journal: Journal, item: UploadItem) -> int:
+    rec = journal.transfer(item.id)
+    if rec.phase in (Phase.STORED, Phase.ASSOCIATING, Phase.ASSOCIATED):
+        return item.size
+    return sum(s.size for s in rec.segments if s.etag)
 
 
 def sandbox(args: argparse.Namespace) -> int:

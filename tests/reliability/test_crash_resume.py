@@ -274,6 +274,11 @@ def test_file_gone_between_kill_and_resume_is_reported(
     f = tmp_path / "gone.bin"
     f.write_bytes(os.urandom(30 * MiB))
     _kill_mid_segments(sandbox, env, f, project_id)
+    killed = subprocess.run(CLI + ["status", "--json"], env=env, capture_output=True, text=True,
+                            timeout=60)
+    [row] = [json.loads(line) for line in killed.stdout.splitlines()]
+    assert (row["state"], row["bytes_done"]) == ("queued", 2 * SEGMENT), \
+        "status counts the parts storage confirmed before the kill"
     if how == "deleted":
         f.unlink()
     else:
