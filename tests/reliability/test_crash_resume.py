@@ -47,6 +47,7 @@ from urllib.parse import parse_qs
 
 import pytest
 
+from tests.reliability.unprivileged import permission_checked
 from tests.test_cli import CLI, _companies, env, sandbox  # noqa: F401  (fixtures)
 from uploader_gui.sandbox import Fault, Sandbox
 
@@ -324,3 +325,27 @@ def test_two_processes_on_one_journal_never_send_a_file_twice(
     assert third.returncode == 0, third.stderr
     [doc] = [d for d in sandbox.documents(project_id=project_id) if d["name"].startswith("shared")]
     assert sandbox.document_bytes(doc["id"]) == data
+
+
+def test_file_unreadable_between_kill_and_resume_is_reported(
+        sandbox: Sandbox, env: dict[str, str], tmp_path: Path) -> None:  # noqa: F811
+    """Run as root, the resume runs without root's permission override (see unprivileged.py)."""
+    prefix = permission_checked()
+    project_id = _companies(sandbox)[0]["project_ids"][0]
+    f = tmp_path / "locked.bin"
+    f.write_bytes(os.urandom(30 * MiB))
+    _kill_mid_segments(sandbox, env, f, project_id)
+    f.chmod(0)
+    result = subprocess.run(prefix + CLI + ["resume"], env=env, capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 1
+    assert f"FAILED {f}: " in result.stderr and "Permission denied" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not [d for d in sandbox.documents(project_id=project_id)
+                if d["name"].startswith("locked")]
+    f.chmod(0o600)  # once readable, the person uploads it again
+    again = subprocess.run(CLI + ["upload", str(f), "--project-id", str(project_id)], env=env,
+                           capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0, again.stderr
+    [doc] = [d for d in sandbox.documents(project_id=project_id) if d["name"] == "locked.bin"]
+    assert sandbox.document_bytes(doc["id"]) == f.read_bytes()
