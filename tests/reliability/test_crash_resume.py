@@ -339,7 +339,8 @@ def test_file_unreadable_between_kill_and_resume_is_reported(
     result = subprocess.run(prefix + CLI + ["resume"], env=env, capture_output=True, text=True,
                             timeout=120)
     assert result.returncode == 1
-    assert f"FAILED {f}: " in result.stderr and "Permission denied" in result.stderr
+    assert f"FAILED {f}: The file locked.bin could not be read: Permission denied." \
+        in result.stderr
     assert "Traceback" not in result.stderr
     assert not [d for d in sandbox.documents(project_id=project_id)
                 if d["name"].startswith("locked")]
