@@ -12,7 +12,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -181,21 +181,49 @@ class Journal:
     # ------------------------------------------------------------------- items
     def add_items(self, items: Iterable[UploadItem]) -> list[UploadItem]:
         """Store new items (ids are assigned) in one transaction."""
-        stored: list[UploadItem] = []
         now = time.time()
         with self._tx() as db:
+            return [self._insert(db, item, now) for item in items]
+
+    def add_new_items(self, items: Iterable[UploadItem],
+                      same: Callable[[UploadItem, UploadItem], bool]
+                      ) -> tuple[list[UploadItem], list[UploadItem]]:
+        """Store the items that are not queued yet; returns (stored, twins already there).
+
+        An item whose (path, destination, subfolders) is already in the journal is left out
+        when ``same(twin, item)`` says so. The look and the insert are one write transaction
+        (BEGIN IMMEDIATE), so two processes adding the same file at the same moment queue it
+        once.
+        """
+        stored: list[UploadItem] = []
+        twins: list[UploadItem] = []
+        now = time.time()
+        with self._tx() as db:
+            db.execute("BEGIN IMMEDIATE")
+            known = self._known(db)
             for item in items:
-                cur = db.execute(
-                    "INSERT INTO uploads (path, name, size, mtime_ns, destination, subfolders,"
-                    " conflict, state, created_at) VALUES (?,?,?,?,?,?,?,?,?)",
-                    (str(item.path), item.name, item.size, item.mtime_ns,
-                     json.dumps(item.destination.to_json()), json.dumps(list(item.subfolders)),
-                     item.conflict.value, UploadState.QUEUED.value, now))
-                item.id = int(cur.lastrowid or 0)
-                item.created_at = now
-                item.state = UploadState.QUEUED
+                key = (str(item.path), destination_key(item.destination),
+                       json.dumps(list(item.subfolders)))
+                twin = known.get(key)
+                if twin is not None and same(twin, item):
+                    twins.append(twin)
+                    continue
+                known[key] = self._insert(db, item, now)
                 stored.append(item)
-        return stored
+        return stored, twins
+
+    @staticmethod
+    def _insert(db: sqlite3.Connection, item: UploadItem, now: float) -> UploadItem:
+        cur = db.execute(
+            "INSERT INTO uploads (path, name, size, mtime_ns, destination, subfolders,"
+            " conflict, state, created_at) VALUES (?,?,?,?,?,?,?,?,?)",
+            (str(item.path), item.name, item.size, item.mtime_ns,
+             json.dumps(item.destination.to_json()), json.dumps(list(item.subfolders)),
+             item.conflict.value, UploadState.QUEUED.value, now))
+        item.id = int(cur.lastrowid or 0)
+        item.created_at = now
+        item.state = UploadState.QUEUED
+        return item
 
     def get(self, upload_id: int) -> UploadItem:
         with self._lock:
@@ -219,10 +247,14 @@ class Journal:
 
     def known_files(self) -> dict[tuple[str, str, str], UploadItem]:
         """Items by (path, destination, subfolders), leaving out failed and cancelled ones."""
-        skip = (UploadState.FAILED.value, UploadState.CANCELLED.value)
         with self._lock:
-            rows = self._db.execute(
-                "SELECT * FROM uploads WHERE state NOT IN (?,?) ORDER BY id", skip).fetchall()
+            return self._known(self._db)
+
+    @staticmethod
+    def _known(db: sqlite3.Connection) -> dict[tuple[str, str, str], UploadItem]:
+        skip = (UploadState.FAILED.value, UploadState.CANCELLED.value)
+        rows = db.execute(
+            "SELECT * FROM uploads WHERE state NOT IN (?,?) ORDER BY id", skip).fetchall()
         return {(r["path"], _dest_key(r["destination"]), r["subfolders"]): _item(r)
                 for r in rows}
 

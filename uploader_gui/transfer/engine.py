@@ -95,17 +95,18 @@ class UploadEngine:
                     continue
                 subfolders = ()  # albums hold no folders
             key = (str(f.path), dest_key, json.dumps(list(subfolders)))
-            twin = known.get(key)
-            if twin is not None and (not twin.state.finished or (
-                    twin.size == f.size and twin.mtime_ns == f.mtime_ns)):
-                result.duplicates.append(twin)
-                continue
             item = UploadItem(id=0, path=f.path, size=f.size, mtime_ns=f.mtime_ns,
                               destination=destination, subfolders=subfolders, name=f.name,
                               conflict=conflict)
+            twin = known.get(key)
+            if twin is not None and _queued_already(twin, item):
+                result.duplicates.append(twin)
+                continue
             known[key] = item
             new.append(item)
-        result.items = self.journal.add_items(new)
+        # Checked again inside the write: another process may have queued them meanwhile.
+        result.items, twins = self.journal.add_new_items(new, _queued_already)
+        result.duplicates.extend(twins)
         return result
 
     def items(self) -> list[UploadItem]:
@@ -349,6 +350,12 @@ class _Reporter:
         self.sink(ProgressEvent(upload_id=self.item.id, state=state, bytes_done=done,
                                 total=self.item.size, speed=self.meter.speed(),
                                 eta=self.meter.eta(), error=error))
+
+
+def _queued_already(twin: UploadItem, item: UploadItem) -> bool:
+    """The same file for the same place is queued already (or went up in this version)."""
+    return not twin.state.finished or (twin.size == item.size and
+                                       twin.mtime_ns == item.mtime_ns)
 
 
 def _file_changed_since_queued(item: UploadItem) -> bool:
