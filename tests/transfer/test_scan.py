@@ -3,7 +3,6 @@
 import os
 from pathlib import Path
 
-
 from uploader_gui.transfer.scan import procore_name, scan
 
 
