@@ -19,6 +19,7 @@ from pathlib import Path
 from uploader_gui.config import config_dir
 from uploader_gui.fileutil import atomic_write_text
 from uploader_gui.procore.errors import SignInRequired
+from uploader_gui.resource_files import resource
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,7 @@ def bundled_files() -> list[Path]:
         found.append(Path(override))
     if getattr(sys, "frozen", False):
         found.append(Path(sys.executable).resolve().parent / FILE_NAME)
-    found.append(Path(__file__).resolve().parent.parent / "resources" / FILE_NAME)
+    found.append(resource(FILE_NAME))
     return found
 
 

@@ -9,9 +9,11 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QIcon, QImage, QPainter
 from PySide6.QtSvg import QSvgRenderer
 
+from uploader_gui.resource_files import resource_dir
+
 log = logging.getLogger(__name__)
 
-RESOURCES = Path(__file__).resolve().parent.parent / "resources"
+RESOURCES = resource_dir()
 SVG = RESOURCES / "procore-uploader.svg"
 #: PNG sizes shipped next to the SVG (desktop environments and Windows pick from these).
 PNG_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
