@@ -19,6 +19,8 @@ from uploader_gui.auth.keyring_store import KeyringStore
 from uploader_gui.auth.session import token_provider_for
 from uploader_gui.auth.switchable import SwitchableTokens
 from uploader_gui.config import Environment, Settings, config_dir, resolve_environment
+from uploader_gui.gui import single_instance, stop_signals
+from uploader_gui.gui.about_dialog import add_help_menu
 from uploader_gui.gui.icons import app_icon
 from uploader_gui.gui.main_window import MainWindow
 from uploader_gui.gui.sign_in import SignInController
@@ -175,6 +177,7 @@ def build_window(parts: AppParts, *, open_browser: Callable[[str], object] | Non
     window.sign_out_requested.connect(sign_out)
     account.signed_in.connect(signed_in)
     window.queue.sign_in_needed.connect(sign_in_needed)
+    add_help_menu(window)
     return window
 
 
@@ -197,6 +200,17 @@ def _yes(window: MainWindow, title: str, question: str) -> bool:
     return answer == QMessageBox.StandardButton.Yes
 
 
+def instance_scope(argv: Sequence[str], demo: bool) -> str:
+    """What one running window serves: the demo, or one Procore (a demo never takes the files
+    meant for a real run, nor production those meant for a sandbox)."""
+    if demo:
+        return "demo"
+    try:
+        return _environment(Settings.load(config_dir() / "settings.json"), argv).api_base
+    except ValueError:  # an unknown environment: build_parts reports it
+        return "unknown"
+
+
 def main(argv: Sequence[str] | None = None, *, demo: bool = False,
          paths: Sequence[Path] = ()) -> int:
     """Open the window; returns the exit code once it has closed and every thread stopped."""
@@ -204,13 +218,20 @@ def main(argv: Sequence[str] | None = None, *, demo: bool = False,
     if not argv:
         argv = [APP_NAME]
     app = create_application(argv)
+    instance = single_instance.claim(instance_scope(argv, demo), paths)
+    if instance is None:
+        log.info("handed %d item(s) to the window already open", len(paths))
+        return 0
     try:
         parts = build_parts(argv, demo)
     except (ProcoreError, OSError, ValueError, JournalCorrupt) as exc:
         log.error("could not start: %s", exc)
+        instance.close()
         QMessageBox.critical(None, APP_NAME, f"{APP_NAME} could not start: {exc}")
         return 1
     window = build_window(parts)
+    single_instance.deliver_to(instance, window)
+    stopper = stop_signals.install(app.quit)
     # The tray keeps the app alive when the window hides; quitting is explicit.
     app.setQuitOnLastWindowClosed(False)
     window.shut_down.connect(app.quit)
@@ -220,6 +241,9 @@ def main(argv: Sequence[str] | None = None, *, demo: bool = False,
     try:
         code = app.exec()
     finally:
+        if stopper is not None:
+            stopper.close()
+        instance.close()
         window.shutdown(SHUTDOWN_TIMEOUT_MS)
         window.deleteLater()
         parts.close()

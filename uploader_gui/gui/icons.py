@@ -55,9 +55,24 @@ def render_pngs() -> list[Path]:
     return written
 
 
+#: The Windows installer and .exe take an .ico, the macOS bundle an .icns (made from the PNGs).
+PLATFORM_ICONS = {"ico": 256, "icns": 512}
+
+
+def write_platform_icons() -> list[Path]:
+    """Write procore-uploader.ico and .icns from the PNGs (with Qt's ico and icns plugins)."""
+    written = []
+    for fmt, size in PLATFORM_ICONS.items():
+        path = RESOURCES / f"procore-uploader.{fmt}"
+        if not QImage(str(png_path(size))).save(str(path), fmt.upper()):
+            raise OSError(f"could not write {path}")
+        written.append(path)
+    return written
+
+
 if __name__ == "__main__":  # python -m uploader_gui.gui.icons
     from PySide6.QtGui import QGuiApplication
 
     _app = QGuiApplication([])
-    for p in render_pngs():
+    for p in [*render_pngs(), *write_platform_icons()]:
         print(p)
