@@ -46,14 +46,23 @@ def wait_for(check: Callable[[], T], what: str, timeout: float = 60,
 
 
 def output(proc: subprocess.Popen[bytes]) -> str:
-    if proc.poll() is None or proc.stdout is None:
-        return "(still running)"
-    return proc.stdout.read().decode(errors="replace")[-4000:]
+    """The end of what the app printed (kept in a file: an unread pipe could fill and stall
+    the app)."""
+    log = _output_files.get(proc.pid)
+    return log.read_text(errors="replace")[-4000:] if log and log.exists() else ""
+
+
+_output_files: dict[int, Path] = {}
 
 
 def start(command: Sequence[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(list(command), env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    """Starts the app; what it prints goes to a file beside its TMPDIR."""
+    log = Path(env["TMPDIR"]).parent / f"output-{len(_output_files)}.txt"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(list(command), env=env, stdout=out, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL)
+    _output_files[proc.pid] = log
+    return proc
 
 
 def demo_folder(env: dict[str, str]) -> Path | None:

@@ -23,16 +23,8 @@ APP = [sys.executable, "-m", "uploader_gui", "--demo"]
 
 
 def _socket_file(env: dict[str, str], scope: str = "demo") -> Path:
-    """Where Qt puts the server's socket (its temporary folder), named as the app names it."""
-    old = os.environ.get("PROCORE_UPLOADER_HOME")
-    os.environ["PROCORE_UPLOADER_HOME"] = env["PROCORE_UPLOADER_HOME"]
-    try:
-        return Path(env["TMPDIR"]) / server_name(scope)
-    finally:
-        if old is None:
-            del os.environ["PROCORE_UPLOADER_HOME"]
-        else:
-            os.environ["PROCORE_UPLOADER_HOME"] = old
+    """The running window's socket, named as the app names it for that environment."""
+    return Path(server_name(scope, env))
 
 
 def test_second_launch_hands_its_file_to_the_running_window(tmp_path: Path) -> None:
@@ -72,14 +64,19 @@ def test_stale_socket_of_a_crashed_run_is_replaced(tmp_path: Path) -> None:
         assert stop(again) == 0
 
 
-def test_names_differ_per_scope_and_data_folder(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PROCORE_UPLOADER_HOME", "/a")
-    demo, production = server_name("demo"), server_name("https://api.procore.com")
+def test_names_differ_per_scope_and_data_folder(tmp_path: Path) -> None:
+    env = {"PROCORE_UPLOADER_HOME": "/a", "TMPDIR": str(tmp_path)}
+    demo, production = server_name("demo", env), server_name("https://api.procore.com", env)
     assert demo != production, "a demo never takes the files meant for a real run"
-    assert server_name("demo") == demo, "the same for every launch"
-    monkeypatch.setenv("PROCORE_UPLOADER_HOME", "/b")
-    assert server_name("demo") != demo
-    assert len(demo) < 60 and "/" not in demo
+    assert server_name("demo", env) == demo, "the same for every launch"
+    assert server_name("demo", {**env, "PROCORE_UPLOADER_HOME": "/b"}) != demo
+    assert Path(demo).parent == tmp_path
+    # The user's runtime folder wins; a temporary folder too deep for a socket path is passed.
+    assert Path(server_name("demo", {**env, "XDG_RUNTIME_DIR": str(tmp_path / "run")}))\
+        .parent == tmp_path, "a runtime folder that does not exist is passed over"
+    deep = tmp_path / ("d" * 90)
+    deep.mkdir()
+    assert Path(server_name("demo", {**env, "TMPDIR": str(deep)})).parent == Path("/tmp")
 
 
 def test_message_round_trip_and_bad_messages(tmp_path: Path,

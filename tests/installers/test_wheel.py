@@ -53,3 +53,19 @@ def test_installed_wheel_finds_its_icon(wheel: Path, tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env=env, check=True,
                          capture_output=True, text=True, timeout=60).stdout.split()
     assert out == [str(site / "uploader_gui" / "resources"), "64"]
+
+
+def test_editable_install_finds_the_top_level_resources(tmp_path: Path) -> None:
+    """``pip install -e .`` maps the package to the checkout; resources/ is found beside it."""
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)],
+                   check=True, timeout=120)
+    python = venv / "bin" / "python"
+    subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps",
+                    "--no-build-isolation", "--no-index", "-e", str(ROOT)],
+                   check=True, capture_output=True, timeout=300)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    out = subprocess.run([str(python), "-c", "import uploader_gui.resource_files as r; "
+                          "print(r.resource_dir())"], cwd=tmp_path, env=env, check=True,
+                         capture_output=True, text=True, timeout=60).stdout.strip()
+    assert out == str(ROOT / "resources")

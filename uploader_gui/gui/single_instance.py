@@ -16,7 +16,7 @@ import hashlib
 import json
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -31,24 +31,34 @@ log = logging.getLogger(__name__)
 CONNECT_TIMEOUT_MS = 5000
 #: How long it waits for the answer: a window still starting answers once it is up.
 ANSWER_TIMEOUT_MS = 30_000
+#: Longest Unix socket path used (the system limit is 104 or 108 bytes).
+MAX_PATH = 100
 #: A message larger than this is not a list of paths (and is dropped).
 MAX_MESSAGE = 4 * 1024 * 1024
 
 
-def server_name(scope: str) -> str:
+def server_name(scope: str, environ: Mapping[str, str] | None = None) -> str:
     """The socket name for this user, data folder and ``scope`` (the environment, or demo).
 
-    Hashed so it stays short (Unix socket paths are limited to about 100 bytes) and reveals
-    nothing about the user's folders in the shared temporary folder.
+    Hashed so it reveals nothing about the user's folders. On Unix a full path: in the user's
+    runtime folder (removed at log-out) when there is one, else the temporary folder, whichever
+    keeps the path within the socket path limit (104 bytes on macOS, 108 on Linux).
     """
+    environ = os.environ if environ is None else environ
     try:
         user = getpass.getuser()
     except (KeyError, OSError):  # no user name (containers without a passwd entry)
         user = ""
     uid = str(os.getuid()) if hasattr(os, "getuid") else ""
-    home = os.environ.get("PROCORE_UPLOADER_HOME", "")
+    home = environ.get("PROCORE_UPLOADER_HOME", "")
     key = "\0".join((user, uid, home, scope))
-    return "procore-uploader-" + hashlib.sha256(key.encode()).hexdigest()[:20]
+    name = "procore-uploader-" + hashlib.sha256(key.encode()).hexdigest()[:20]
+    if os.name == "nt":  # a named pipe, private to the session
+        return name
+    for folder in (environ.get("XDG_RUNTIME_DIR"), environ.get("TMPDIR"), "/tmp"):
+        if folder and os.path.isdir(folder) and len(os.path.join(folder, name)) <= MAX_PATH:
+            return os.path.join(folder, name)
+    return name
 
 
 def encode(paths: Sequence[Path]) -> bytes:
