@@ -21,6 +21,7 @@ from uploader_gui.auth.switchable import SwitchableTokens
 from uploader_gui.config import Environment, Settings, config_dir, resolve_environment
 from uploader_gui.gui import single_instance, stop_signals
 from uploader_gui.gui.about_dialog import add_help_menu
+from uploader_gui.gui.file_open_events import FileOpenEvents
 from uploader_gui.gui.icons import app_icon
 from uploader_gui.gui.main_window import MainWindow
 from uploader_gui.gui.sign_in import SignInController
@@ -231,6 +232,9 @@ def main(argv: Sequence[str] | None = None, *, demo: bool = False,
         return 1
     window = build_window(parts)
     single_instance.deliver_to(instance, window)
+    opened = FileOpenEvents(window)
+    app.installEventFilter(opened)
+    single_instance.deliver_to(opened, window)
     stopper = stop_signals.install(app.quit)
     # The tray keeps the app alive when the window hides; quitting is explicit.
     app.setQuitOnLastWindowClosed(False)
@@ -244,6 +248,7 @@ def main(argv: Sequence[str] | None = None, *, demo: bool = False,
         if stopper is not None:
             stopper.close()
         instance.close()
+        app.removeEventFilter(opened)
         window.shutdown(SHUTDOWN_TIMEOUT_MS)
         window.deleteLater()
         parts.close()

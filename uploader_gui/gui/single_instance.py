@@ -208,10 +208,11 @@ class Receives(Protocol):
     def add_paths(self, paths: Sequence[Path]) -> None: ...
 
 
-def deliver_to(instance: SingleInstance, window: Receives) -> None:
-    """Handed-over files go into ``window``'s queue, and the window comes to the front."""
+def deliver_to(source: QObject, window: Receives) -> None:
+    """Files from ``source``'s ``paths_received`` (a later launch, or the desktop opening
+    files with the app) go into ``window``'s queue, and the window comes to the front."""
     def receive(paths: list[Path]) -> None:
         window.bring_back()
         window.add_paths(paths)
 
-    instance.paths_received.connect(receive)
+    source.paths_received.connect(receive)  # type: ignore[attr-defined]
