@@ -42,15 +42,7 @@ for png in "$ROOT"/resources/"$NAME"-*.png; do
   size=${png##*-}; size=${size%.png}
   install -D -m 644 "$png" "$PKG/usr/share/icons/hicolor/${size}x${size}/apps/$NAME.png"
 done
-"$PYTHON" - "$PKG/usr/share/doc/$NAME/copyright" <<'PY'
-import sys
-from uploader_gui.licences import components
-with open(sys.argv[1], "w", encoding="utf-8") as out:
-    out.write("Procore Uploader, with these bundled components and licences:\n\n")
-    out.write("Qt 6 (in PySide6-Essentials): LGPL-3.0-only\n")
-    for c in components():
-        out.write(f"{c.name} {c.version}: {c.licence}\n")
-PY
+"$PYTHON" "$ROOT/packaging/write-licences.py" "$PKG/usr/share/doc/$NAME/copyright"
 
 # Runtime libraries the bundle links to but does not carry (PyInstaller leaves out libc, GL and
 # a few more on purpose): their Debian packages become Depends, found with dpkg -S.
