@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from machine import describe  # noqa: E402
+from machine import describe
 
 WINDOW_TITLE = "Procore Uploader"
 
@@ -39,7 +39,7 @@ def start_xvfb() -> tuple[subprocess.Popen[bytes], str]:
 
 def window_visible(env: dict[str, str]) -> bool:
     found = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", WINDOW_TITLE],
-                           env=env, capture_output=True, text=True, timeout=20)
+                           env=env, capture_output=True, text=True, timeout=20, check=False)
     return bool(found.stdout.split())
 
 

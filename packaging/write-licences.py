@@ -15,10 +15,10 @@ from uploader_gui.licences import components
 
 def main(target: str, crlf: bool = False) -> int:
     lines = [f"{APP_NAME} {__version__}", "",
-             "Procore Uploader is released under the MIT licence. It includes these components, "
-             "each under its own licence:", "",
-             "Qt 6 (inside PySide6-Essentials): LGPL-3.0-only. Qt's source is available from "
-             "the Qt Project; you may replace the Qt libraries in the program folder.", ""]
+             ("Procore Uploader is released under the MIT licence. It includes these "
+              "components, each under its own licence:"), "",
+             ("Qt 6 (inside PySide6-Essentials): LGPL-3.0-only. Qt's source is available from "
+              "the Qt Project; you may replace the Qt libraries in the program folder."), ""]
     lines += [f"{c.name} {c.version}: {c.licence}" for c in components()]
     newline = "\r\n" if crlf else "\n"
     Path(target).write_text(newline.join(lines) + newline, encoding="utf-8")

@@ -34,10 +34,10 @@ def licence_of(name: str) -> str:
     """The licence a distribution declares: its SPDX expression, short licence field or
     classifier; "see its documentation" when it declares none."""
     meta = distribution(name).metadata
-    expression = (meta.get("License-Expression") or "").strip()
+    expression = str((meta.get_all("License-Expression") or [""])[0]).strip()
     if expression:
         return expression
-    field = (meta.get("License") or "").strip()
+    field = str((meta.get_all("License") or [""])[0]).strip()
     if field and "\n" not in field and len(field) <= 80:
         return field
     for classifier in meta.get_all("Classifier") or []:

@@ -16,7 +16,7 @@ import pytest
 from PySide6.QtNetwork import QLocalSocket
 from pytestqt.qtbot import QtBot
 
-from demo_process import demo_env, start, stop, wait_for, wait_until_uploaded
+from tests.demo_process import demo_env, start, stop, wait_for, wait_until_uploaded
 from uploader_gui.gui.single_instance import SingleInstance, decode, encode, server_name
 
 APP = [sys.executable, "-m", "uploader_gui", "--demo"]
@@ -34,8 +34,9 @@ def test_second_launch_hands_its_file_to_the_running_window(tmp_path: Path) -> N
         wait_for(_socket_file(env).exists, "the first launch to listen", proc=first)
         doc = tmp_path / "site photo notes.txt"
         doc.write_bytes(b"handed over by the second launch")
+        # A relative path, as a shell gives it.
         second = subprocess.run([*APP, doc.name], cwd=tmp_path, env=env, capture_output=True,
-                                text=True, timeout=60)  # a relative path, as a shell gives it
+                                text=True, timeout=60, check=False)
         assert second.returncode == 0, second.stdout + second.stderr
         wait_until_uploaded(env, doc, first)
         assert first.poll() is None, "the first window is still open"
@@ -58,7 +59,7 @@ def test_stale_socket_of_a_crashed_run_is_replaced(tmp_path: Path) -> None:
     again = start([*APP, str(doc)], env)
     try:
         wait_until_uploaded(env, doc, again)  # it did not hand off to the dead socket
-        third = subprocess.run(APP, env=env, capture_output=True, timeout=60)
+        third = subprocess.run(APP, env=env, capture_output=True, timeout=60, check=False)
         assert third.returncode == 0, "a later launch reaches the new window"
     finally:
         assert stop(again) == 0

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from demo_process import demo_env, start, stop, wait_for, wait_until_uploaded
+from tests.demo_process import demo_env, start, stop, wait_for, wait_until_uploaded
 from uploader_gui import APP_NAME, __version__
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,7 +34,7 @@ def _admin() -> list[str] | None:
     if os.geteuid() == 0:
         return []
     if shutil.which("sudo") and subprocess.run(["sudo", "-n", "true"],
-                                               capture_output=True).returncode == 0:
+                                               capture_output=True, check=False).returncode == 0:
         return ["sudo", "-n"]
     return None
 
@@ -46,7 +46,7 @@ def _missing_tools() -> list[str]:
 
 def _installed() -> bool:
     out = subprocess.run(["dpkg-query", "-W", "-f", "${db:Status-Status}", PACKAGE],
-                         capture_output=True, text=True)
+                         capture_output=True, text=True, check=False)
     return out.returncode == 0 and out.stdout.strip() not in ("", "not-installed")
 
 
@@ -68,7 +68,7 @@ pytestmark = [
 def _dpkg(*args: str) -> subprocess.CompletedProcess[str]:
     assert ADMIN is not None
     return subprocess.run([*ADMIN, "dpkg", *args], capture_output=True, text=True,
-                          timeout=300)
+                          timeout=300, check=False)
 
 
 def _package_files() -> list[Path]:
@@ -79,13 +79,13 @@ def _package_files() -> list[Path]:
 
 def _visible_windows(env: dict[str, str]) -> list[str]:
     return subprocess.run(["xdotool", "search", "--onlyvisible", "--name", APP_NAME], env=env,
-                          capture_output=True, text=True, timeout=20).stdout.split()
+                          capture_output=True, text=True, timeout=20, check=False).stdout.split()
 
 
 def test_deb_installs_uploads_in_demo_and_purges_clean(tmp_path: Path, display: str) -> None:
     built = subprocess.run([str(ROOT / "packaging" / "linux" / "build-deb.sh"),
                             "--out", str(tmp_path / "out")],
-                           capture_output=True, text=True, timeout=1200)
+                           capture_output=True, text=True, timeout=1200, check=False)
     assert built.returncode == 0, built.stderr[-4000:]
     deb = Path(built.stdout.strip().splitlines()[-1])
     size = deb.stat().st_size
@@ -104,7 +104,7 @@ def test_deb_installs_uploads_in_demo_and_purges_clean(tmp_path: Path, display: 
         assert "Exec=procore-uploader %F" in entry, "files dropped on the icon reach the app"
         if shutil.which("desktop-file-validate"):
             check = subprocess.run(["desktop-file-validate", str(DESKTOP)],
-                                   capture_output=True, text=True)
+                                   capture_output=True, text=True, check=False)
             assert check.returncode == 0, check.stdout + check.stderr
 
         # The launcher on PATH, outside any Python environment: no PYTHONPATH, a bare PATH.
@@ -113,7 +113,7 @@ def test_deb_installs_uploads_in_demo_and_purges_clean(tmp_path: Path, display: 
         env.pop("PYTHONPATH", None)
         env.pop("PYTHONHOME", None)
         version = subprocess.run(["procore-uploader", "--version"], env=env,
-                                 capture_output=True, text=True, timeout=60)
+                                 capture_output=True, text=True, timeout=60, check=False)
         assert version.stdout.strip() == f"{APP_NAME} {__version__}", version.stderr
 
         started = time.monotonic()
@@ -126,7 +126,7 @@ def test_deb_installs_uploads_in_demo_and_purges_clean(tmp_path: Path, display: 
             doc.write_bytes(b"uploaded through the installed app " * 100)
             # A second launch with a file, as a file manager or a drop on the icon starts it.
             handed = subprocess.run(["procore-uploader", "--demo", str(doc)], env=env,
-                                    capture_output=True, text=True, timeout=120)
+                                    capture_output=True, text=True, timeout=120, check=False)
             assert handed.returncode == 0, handed.stdout + handed.stderr
             demo_folder = wait_until_uploaded(env, doc, app, timeout=120)
         finally:

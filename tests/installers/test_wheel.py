@@ -65,7 +65,7 @@ def test_editable_install_finds_the_top_level_resources(tmp_path: Path) -> None:
                     "--no-build-isolation", "--no-index", "-e", str(ROOT)],
                    check=True, capture_output=True, timeout=300)
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    out = subprocess.run([str(python), "-c", "import uploader_gui.resource_files as r; "
-                          "print(r.resource_dir())"], cwd=tmp_path, env=env, check=True,
+    probe = "import uploader_gui.resource_files as r; print(r.resource_dir())"
+    out = subprocess.run([str(python), "-c", probe], cwd=tmp_path, env=env, check=True,
                          capture_output=True, text=True, timeout=60).stdout.strip()
     assert out == str(ROOT / "resources")

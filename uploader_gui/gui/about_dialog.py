@@ -1,4 +1,4 @@
-"""Help → About: the version, where the app keeps its files, and the licences of what it bundles."""
+"""Help → About: the version, and the licences of the components the app bundles."""
 
 from __future__ import annotations
 
@@ -6,8 +6,16 @@ import html
 
 from PySide6.QtCore import Qt, qVersion
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QLabel, QMainWindow, QTableWidget,
-                               QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QMainWindow,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
 
 from uploader_gui import APP_NAME, __version__
 from uploader_gui.licences import Component, components
@@ -57,8 +65,12 @@ class AboutDialog(QDialog):
 
     def licences(self) -> dict[str, str]:
         """Component name → licence, as shown."""
-        return {self.table.item(r, 0).text(): self.table.item(r, 2).text()
-                for r in range(self.table.rowCount())}
+        shown = {}
+        for row in range(self.table.rowCount()):
+            name, licence = self.table.item(row, 0), self.table.item(row, 2)
+            if name is not None and licence is not None:
+                shown[name.text()] = licence.text()
+        return shown
 
 
 def add_help_menu(window: QMainWindow) -> QAction:

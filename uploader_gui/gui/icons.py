@@ -64,7 +64,7 @@ def write_platform_icons() -> list[Path]:
     written = []
     for fmt, size in PLATFORM_ICONS.items():
         path = RESOURCES / f"procore-uploader.{fmt}"
-        if not QImage(str(png_path(size))).save(str(path), fmt.upper()):
+        if not QImage(str(png_path(size))).save(str(path), fmt.upper().encode()):
             raise OSError(f"could not write {path}")
         written.append(path)
     return written

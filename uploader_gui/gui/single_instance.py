@@ -51,7 +51,7 @@ def server_name(scope: str, environ: Mapping[str, str] | None = None) -> str:
         user = ""
     uid = str(os.getuid()) if hasattr(os, "getuid") else ""
     home = environ.get("PROCORE_UPLOADER_HOME", "")
-    key = "\0".join((user, uid, home, scope))
+    key = f"{user}\0{uid}\0{home}\0{scope}"
     name = "procore-uploader-" + hashlib.sha256(key.encode()).hexdigest()[:20]
     if os.name == "nt":  # a named pipe, private to the session
         return name
