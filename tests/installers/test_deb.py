@@ -9,6 +9,7 @@ also skips when procore-uploader is already installed from elsewhere.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -18,6 +19,7 @@ import pytest
 
 from tests.demo_process import demo_env, start, stop, wait_for, wait_until_uploaded
 from uploader_gui import APP_NAME, __version__
+from uploader_gui.licences import runtime_distributions
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = "procore-uploader"
@@ -77,6 +79,10 @@ def _package_files() -> list[Path]:
     return [Path(line) for line in listing.splitlines() if line.strip()]
 
 
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
 def _visible_windows(env: dict[str, str]) -> list[str]:
     return subprocess.run(["xdotool", "search", "--onlyvisible", "--name", APP_NAME], env=env,
                           capture_output=True, text=True, timeout=20, check=False).stdout.split()
@@ -100,6 +106,13 @@ def test_deb_installs_uploads_in_demo_and_purges_clean(tmp_path: Path, display: 
         assert DESKTOP in files
         assert ICONS / "scalable/apps/procore-uploader.svg" in files
         assert ICONS / "256x256/apps/procore-uploader.png" in files
+        # Every bundled package's metadata is in, so Help > About lists its licence.
+        bundled = {_canonical(p.name.removesuffix(".dist-info").removesuffix(".egg-info")
+                              .split("-")[0])
+                   for p in (INSTALLED / "_internal").iterdir()
+                   if p.name.endswith((".dist-info", ".egg-info"))}
+        missing = {_canonical(n) for n in runtime_distributions()} - bundled
+        assert not missing, f"no metadata bundled for {missing}"
         entry = DESKTOP.read_text()
         assert "Exec=procore-uploader %F" in entry, "files dropped on the icon reach the app"
         if shutil.which("desktop-file-validate"):
