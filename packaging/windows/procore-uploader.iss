@@ -36,7 +36,8 @@ DefaultGroupName={#AppName}
 DisableProgramGroupPage=yes
 ; Per user, no administrator rights: {autopf} is then %LOCALAPPDATA%\Programs.
 PrivilegesRequired=lowest
-PrivilegesRequiredOverridesAllowed=dialog
+; IT can still install for all users with /ALLUSERS; staff are never asked.
+PrivilegesRequiredOverridesAllowed=commandline
 ArchitecturesAllowed=x64compatible
 ArchitecturesInstallIn64BitMode=x64compatible
 ; An upgrade closes a running copy first (uploads pause and continue when it starts again).
