@@ -19,6 +19,7 @@ import pytest
 
 from tests.demo_process import demo_env, start, stop, wait_for, wait_until_uploaded
 from uploader_gui import APP_NAME, __version__
+from uploader_gui.gui.single_instance import server_name
 from uploader_gui.licences import runtime_distributions
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -146,6 +147,7 @@ def test_deb_installs_uploads_in_demo_and_purges_clean(tmp_path: Path, display: 
             code = stop(app)
         assert code == 0
         assert not demo_folder.exists(), "the demo removes its folder at exit"
+        assert not Path(server_name("demo", env)).exists(), "and its single-instance socket"
         user_data = sorted(p.relative_to(tmp_path) for p in (tmp_path / "user" / "home")
                            .rglob("*") if p.is_file())
         assert user_data, "the app wrote its log under the user's folder"
