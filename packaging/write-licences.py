@@ -9,8 +9,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from uploader_gui import APP_NAME, __version__
-from uploader_gui.licences import components
+# This checkout's package, even when another copy is installed in the interpreter.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from uploader_gui import APP_NAME, __version__  # noqa: E402
+from uploader_gui.licences import components  # noqa: E402
 
 
 def main(target: str, crlf: bool = False) -> int:

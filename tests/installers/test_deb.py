@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -91,7 +92,7 @@ def _visible_windows(env: dict[str, str]) -> list[str]:
 
 def test_deb_installs_uploads_in_demo_and_purges_clean(tmp_path: Path, display: str) -> None:
     built = subprocess.run([str(ROOT / "packaging" / "linux" / "build-deb.sh"),
-                            "--out", str(tmp_path / "out")],
+                            "--out", str(tmp_path / "out"), "--python", sys.executable],
                            capture_output=True, text=True, timeout=1200, check=False)
     assert built.returncode == 0, built.stderr[-4000:]
     deb = Path(built.stdout.strip().splitlines()[-1])
