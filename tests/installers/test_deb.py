@@ -108,6 +108,13 @@ def test_deb_installs_uploads_in_demo_and_purges_clean(tmp_path: Path, display: 
         assert DESKTOP in files
         assert ICONS / "scalable/apps/procore-uploader.svg" in files
         assert ICONS / "256x256/apps/procore-uploader.png" in files
+        # Only the Qt modules the app imports; no translations, QML or GTK.
+        internal = INSTALLED / "_internal"
+        modules = {p.name.split(".")[0] for p in (internal / "PySide6").glob("Qt*.so")}
+        assert modules == {"QtCore", "QtGui", "QtWidgets", "QtSvg", "QtNetwork"}
+        unwanted = [p.name for p in internal.rglob("*") if p.suffix == ".qm"
+                    or p.name.startswith(("libQt6Qml", "libQt6Quick", "libQt6Pdf", "libgtk-3"))]
+        assert not unwanted, f"bundled but never used: {unwanted[:10]}"
         # Every bundled package's metadata is in, so Help > About lists its licence.
         bundled = {_canonical(p.name.removesuffix(".dist-info").removesuffix(".egg-info")
                               .split("-")[0])
