@@ -77,9 +77,20 @@ def test_post_is_not_repeated_after_a_5xx_that_may_have_acted(
         client: ProcoreClient, server: ScriptedServer, status: int) -> None:
     server.route = lambda seen: Reply(status, {})
     with pytest.raises(errors.ServerError) as caught:
-        client.create_upload(SCOPE, {"response_filename": "a"})
+        client.create_file(SCOPE, "U", "a.pdf", None)
     assert caught.value.retryable, "the caller decides whether to try again"
     assert len(server.requests) == 1
+
+
+@pytest.mark.parametrize("status", [500, 502, 504])
+def test_creating_an_upload_is_repeated_after_a_5xx(client: ProcoreClient,
+                                                    server: ScriptedServer, status: int) -> None:
+    # A second upload object does no harm: one that is never attached is invisible and
+    # Procore deletes it after a week. Giving up instead would fail the file.
+    server.replies = [Reply(status, {}), Reply(status, {})]
+    server.route = lambda seen: Reply(201, {"uuid": "U"})
+    assert client.create_upload(SCOPE, {"response_filename": "a"}) == {"uuid": "U"}
+    assert len(server.requests) == 3
 
 
 def test_post_is_repeated_after_503_and_429(client: ProcoreClient, server: ScriptedServer,
@@ -95,7 +106,7 @@ def test_post_read_timeout_is_not_repeated(impatient: ProcoreClient,
                                            server: ScriptedServer) -> None:
     server.route = lambda seen: Reply(201, {"uuid": "U"}, delay=0.6)
     with pytest.raises(errors.NetworkError, match="stopped answering") as caught:
-        impatient.create_upload(SCOPE, {"response_filename": "a"})
+        impatient.create_file(SCOPE, "U", "a.pdf", None)
     assert caught.value.retryable
     assert len(server.requests) == 1
 

@@ -130,8 +130,10 @@ class ProcoreClient:
     # -- uploads ------------------------------------------------------------------------------
 
     def create_upload(self, scope: Scope, body: Mapping[str, Any]) -> dict[str, Any]:
+        # Safe to send again after a lost answer or a 5xx: an upload that is never attached
+        # to anything is invisible to people, and Procore deletes it after a week.
         return self._object("POST", self._uploads(scope), json=dict(body),
-                            company_id=scope.company_id)
+                            company_id=scope.company_id, repeatable=True)
 
     def show_upload(self, scope: Scope, uuid: str) -> dict[str, Any]:
         return self._object("GET", f"{self._uploads(scope)}/{_segment(uuid)}",
@@ -191,9 +193,9 @@ class ProcoreClient:
 
     def _object(self, method: str, path: str, *, params: Mapping[str, Any] | None = None,
                 json: Any = None, form: list[tuple[str, str]] | None = None,
-                company_id: int | None = None) -> dict[str, Any]:
+                company_id: int | None = None, repeatable: bool = False) -> dict[str, Any]:
         response = self._request(method, self.api_base + path, params=params, json=json,
-                                 form=form, company_id=company_id)
+                                 form=form, company_id=company_id, repeatable=repeatable)
         data = parse_json(response)
         if not isinstance(data, dict):
             raise errors.BadResponse(
@@ -253,15 +255,16 @@ class ProcoreClient:
 
     def _request(self, method: str, url: str, *, params: Mapping[str, Any] | None = None,
                  json: Any = None, form: list[tuple[str, str]] | None = None,
-                 company_id: int | None = None) -> requests.Response:
+                 company_id: int | None = None, repeatable: bool = False) -> requests.Response:
         """Send one API request with retries, pacing and a single token refresh.
 
         GET and PATCH are repeated after any passing failure. A POST creates something, so it
-        is repeated only when the server surely did not act on it (no connection, 429, 503);
-        after a read timeout or a 500/502/504 the retryable error goes to the caller, who can
-        look before creating again.
+        is repeated only when the server surely did not act on it (no connection, 429, 503),
+        or when the caller says a second copy does no harm (``repeatable``); otherwise, after
+        a read timeout or a 500/502/504 the retryable error goes to the caller, who can look
+        before creating again.
         """
-        idempotent = method != "POST"
+        idempotent = method != "POST" or repeatable
         refreshed = False
         attempt = 0
         files = [(name, (None, value)) for name, value in form] if form is not None else None
