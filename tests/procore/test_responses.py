@@ -98,6 +98,14 @@ def test_first_line_of_pages_and_text() -> None:
     assert len(first_line(b"y" * 5000)) <= 160
 
 
+def test_markup_fragment_without_html_tag_loses_its_tags() -> None:
+    # A proxy's bare fragment is still markup: the person sees its text, not its tags.
+    assert first_line(b"<p>Upstream timed out</p><p>more</p>") == "Upstream timed out"
+    error = api_error(500, {}, b"<p>" + b"x" * 3000)
+    assert "<p>" not in error.message and error.message.startswith("Procore had a problem")
+    assert first_line(b"1 < 2 and 3 > 2") == "1 < 2 and 3 > 2"
+
+
 def test_long_messages_are_cut() -> None:
     error = api_error(422, {}, b'{"error": "' + b"z" * 5000 + b'"}')
     assert len(error.message) <= 500

@@ -41,6 +41,8 @@ _DEFAULT_MESSAGES = {
 }
 
 _EXPIRED_CODES = {"ExpiredToken", "TokenRefreshRequired"}
+#: A body that starts with a tag is markup even without <html> (a fragment from a proxy).
+_MARKUP = re.compile(r"<[A-Za-z!/][^>]*>")
 
 
 def read_limited(response: requests.Response, limit: int = MAX_ERROR_BODY) -> bytes:
@@ -108,7 +110,7 @@ def server_wait(headers: Mapping[str, str], now: float) -> float | None:
 def first_line(body: bytes | str) -> str:
     """The first line of readable text in a body: a page's title, or its first text line."""
     text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
-    if _looks_like_html(text):
+    if _looks_like_html(text) or _MARKUP.match(text.lstrip()):
         title = re.search(r"(?is)<title[^>]*>(.*?)</title>", text)
         if title and title.group(1).strip():
             text = title.group(1)
