@@ -218,3 +218,26 @@ def test_clear_removes_faults(api: Api, sandbox: Sandbox) -> None:
     assert api.get("/rest/v1.0/me").status_code == 500
     sandbox.faults.clear()
     assert api.get("/rest/v1.0/me").status_code == 200
+
+
+def test_request_log_says_when_each_request_arrived_and_was_answered(
+        api: Api, sandbox: Sandbox) -> None:
+    sandbox.faults.add(Fault("stall", "api", seconds=0.4))
+    before = sandbox.state.now()
+    api.get("/rest/v1.0/me")
+    api.get("/rest/v1.0/me")
+    after = sandbox.state.now()
+    stalled, quick = [r for r in sandbox.request_log if r.path == "/rest/v1.0/me"]
+    assert before <= stalled.received_at <= quick.received_at <= after
+    # The stall sits between arrival and answer; the second request had none.
+    assert stalled.answered_at - stalled.received_at >= 0.4
+    assert quick.answered_at - quick.received_at < 0.4
+    assert quick.received_at >= stalled.answered_at
+
+
+def test_storage_requests_are_timestamped_too(api: Api, sandbox: Sandbox,
+                                              two_parts: list[bytes]) -> None:
+    upload = api.create_segmented(two_parts)
+    assert api.put_part(upload["segments"][0], two_parts[0]).status_code == 200
+    [put] = [r for r in sandbox.request_log if r.server == "storage"]
+    assert 0 < put.received_at <= put.answered_at <= sandbox.state.now()

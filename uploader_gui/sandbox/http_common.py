@@ -124,6 +124,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
         super().setup()
         self._bytes_received = 0
         self._answered_status: int | None = None
+        self._received_at = 0.0
 
     def version_string(self) -> str:
         return self.server_version
@@ -143,13 +144,15 @@ class SandboxHandler(BaseHTTPRequestHandler):
     def begin_request(self) -> None:
         self._bytes_received = 0
         self._answered_status = None
+        self._received_at = self.state.now()
 
     def finish_request_log(self, status: int) -> None:
         parts = urlsplit(self.path)
         self.state.record_request(RequestRecord(
             server=self.server.name, method=self.command, path=parts.path, query=parts.query,
             status=status, authorization_sent="Authorization" in self.headers,
-            bytes_received=self._bytes_received))
+            bytes_received=self._bytes_received, received_at=self._received_at,
+            answered_at=self.state.now()))
 
     def content_length(self) -> int | None:
         raw = self.headers.get("Content-Length")

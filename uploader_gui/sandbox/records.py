@@ -154,3 +154,7 @@ class RequestRecord:
     status: int
     authorization_sent: bool
     bytes_received: int
+    #: Sandbox-clock seconds when the request's headers had arrived, and when it was answered
+    #: (or dropped): a client told to hold back must send nothing before the time it was given.
+    received_at: float = 0.0
+    answered_at: float = 0.0
