@@ -241,3 +241,25 @@ def test_storage_requests_are_timestamped_too(api: Api, sandbox: Sandbox,
     assert api.put_part(upload["segments"][0], two_parts[0]).status_code == 200
     [put] = [r for r in sandbox.request_log if r.server == "storage"]
     assert 0 < put.received_at <= put.answered_at <= sandbox.state.now()
+
+
+def test_malformed_body_answers_exactly_what_was_given(api: Api, sandbox: Sandbox,
+                                                       two_parts: list[bytes]) -> None:
+    sandbox.faults.add(Fault("malformed", "create", variant="body", body='{"uuid": 7}'))
+    sandbox.faults.add(Fault("malformed", "storage_put", variant="body", status=404,
+                             body=b"<p>gone</p>", content_type="text/html"))
+    answer = api.create_upload()
+    assert answer.status_code == 200
+    assert answer.headers["Content-Type"] == "application/json"
+    assert answer.content == b'{"uuid": 7}'
+    upload = api.create_segmented(two_parts)
+    stored = api.put_part(upload["segments"][0], two_parts[0])
+    assert (stored.status_code, stored.content) == (404, b"<p>gone</p>")
+    assert stored.headers["Content-Type"] == "text/html"
+    # Each fired once; the next requests are answered normally.
+    assert api.put_part(upload["segments"][0], two_parts[0]).status_code == 200
+
+
+def test_malformed_body_status_must_be_an_answer() -> None:
+    with pytest.raises(FaultSpecError, match="200 to 599"):
+        Fault("malformed", "create", variant="body", status=100)

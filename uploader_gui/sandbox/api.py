@@ -15,7 +15,7 @@ from urllib.parse import parse_qs
 
 from . import api_associations, api_navigation, api_uploads, oauth
 from .api_call import Call, Page
-from .faults import Fault
+from .faults import Fault, custom_answer
 from .http_common import ApiError, ConnectionDropped, Headers, SandboxHandler
 
 logger = logging.getLogger(__name__)
@@ -267,7 +267,9 @@ class ApiHandler(SandboxHandler):
 
     def _send_malformed(self, fault: Fault) -> None:
         variant = fault.params["variant"]
-        if variant == "json":
+        if variant == "body":
+            self.send_bytes(*custom_answer(fault))
+        elif variant == "json":
             self.send_bytes(200, {"Content-Type": "application/json"}, b'{"uuid": "01ABC", "seg')
         elif variant == "html":
             page = (b"<html><head><title>502 Bad Gateway</title></head><body>"

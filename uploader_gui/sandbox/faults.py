@@ -22,8 +22,10 @@ Kinds and their parameters:
   instead of after an hour (targets ``create``, ``show``, ``storage_put``, ``storage_post``).
 - ``gone``: a PATCH answers 410 Gone.
 - ``token_expire_after_calls``: an access token dies after ``calls`` API calls (default 3).
-- ``malformed``: ``variant`` ``json`` (200 with broken JSON), ``html`` (502 HTML error page) or
-  ``huge`` (500 with a ``size``-byte body, default 8 MiB).
+- ``malformed``: ``variant`` ``json`` (200 with broken JSON), ``html`` (502 HTML error page),
+  ``huge`` (500 with a ``size``-byte body, default 8 MiB) or ``body`` (exactly ``body``, bytes
+  or text, with ``status``, default 200, and ``content_type``, default application/json: for
+  tests that generate answers).
 
 Spec strings (``procore-uploader sandbox --faults SPEC``) are comma-separated items::
 
@@ -69,7 +71,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "token_expire_after_calls": {"calls": 3},
     "malformed": {"variant": "json", "size": 8 * 1024 * 1024},
 }
-MALFORMED_VARIANTS = frozenset({"json", "html", "huge"})
+MALFORMED_VARIANTS = frozenset({"json", "html", "huge", "body"})
 
 
 class FaultSpecError(ValueError):
@@ -96,6 +98,12 @@ class Fault:
         merged.update(params)
         if kind == "malformed" and merged["variant"] not in MALFORMED_VARIANTS:
             raise FaultSpecError(f"malformed variant must be one of {sorted(MALFORMED_VARIANTS)}")
+        if kind == "malformed" and merged["variant"] == "body":
+            merged.setdefault("body", b"")
+            merged.setdefault("status", 200)
+            merged.setdefault("content_type", "application/json")
+            if not 200 <= int(merged["status"]) <= 599:
+                raise FaultSpecError("a malformed body needs a status from 200 to 599")
         if kind == "status" and not 400 <= int(merged["status"]) <= 599:
             raise FaultSpecError("status faults need a 4xx or 5xx status")
         self.kind = kind
@@ -167,6 +175,13 @@ class FaultPlan:
         if chosen is not None:
             logger.info("Injecting fault %r", chosen)
         return chosen
+
+
+def custom_answer(fault: Fault) -> tuple[int, dict[str, str], bytes]:
+    """Status, headers and body of a ``malformed`` fault of variant ``body``."""
+    body = fault.params["body"]
+    data = body.encode() if isinstance(body, str) else bytes(body)
+    return int(fault.params["status"]), {"Content-Type": str(fault.params["content_type"])}, data
 
 
 _ITEM = re.compile(

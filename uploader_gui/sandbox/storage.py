@@ -17,7 +17,7 @@ from xml.sax.saxutils import escape
 
 from . import signing
 from .api_uploads import BUCKET
-from .faults import Fault
+from .faults import Fault, custom_answer
 from .http_common import CHUNK, ConnectionDropped, SandboxHandler
 from .multipart import MultipartError, MultipartReader, boundary_of
 from .records import Segment, Upload
@@ -113,7 +113,9 @@ class StorageHandler(SandboxHandler):
         else:
             self.drain(length)
         variant = fault.params["variant"]
-        if variant == "huge":
+        if variant == "body":
+            self.send_bytes(*custom_answer(fault))
+        elif variant == "huge":
             size = int(fault.params["size"])
             self.send_bytes(500, {"Content-Type": "text/html"}, b"<p>" + b"x" * max(0, size - 3))
         else:
