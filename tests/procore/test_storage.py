@@ -224,6 +224,19 @@ def test_unreachable_storage_is_a_retryable_network_error(storage: StorageClient
     assert caught.value.retryable
 
 
+@pytest.mark.parametrize("url", ["", "no-scheme", "ftp://host/x", "http://[::1",
+                                 "http://host:port/x", "//host/x", "http://"])
+def test_unusable_link_is_a_bad_response_not_a_network_problem(storage: StorageClient,
+                                                               data_file: Path,
+                                                               url: str) -> None:
+    # Retrying a link that is not a web address cannot help, nor is the connection to blame.
+    with pytest.raises(errors.BadResponse, match="storage link the uploader cannot use") as c:
+        storage.put_segment(url, {}, data_file, 0, 10)
+    assert not c.value.retryable
+    with pytest.raises(errors.BadResponse, match="cannot use"):
+        storage.post_form(url, {"key": "k"}, data_file, "a.bin")
+
+
 def test_netrc_entries_never_reach_storage_or_replace_the_token(
         server: ScriptedServer, data_file: Path, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:

@@ -218,13 +218,17 @@ class StorageClient:
     def _send(self, method: str, url: str, headers: dict[str, str], body: StreamingBody,
               stop_hooks: StopHooks | None = None
               ) -> requests.structures.CaseInsensitiveDict[str]:
-        where = f"the storage service ({urlsplit(url).hostname or 'unknown'})"
         with watching(stop_hooks):
             try:
+                where = f"the storage service ({_storage_host(url)})"
                 response = self._session.request(
                     method, url, data=body, headers=headers, timeout=self._timeout,
                     allow_redirects=False, stream=True)
                 answer = read_limited(response)
+            except (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema,
+                    requests.exceptions.MissingSchema):
+                # Trying again cannot help, and it is not the internet connection's fault.
+                raise _unusable_link() from None
             except requests.RequestException as exc:
                 raise network_error(exc, where) from None
             finally:
@@ -234,6 +238,23 @@ class StorageClient:
         error = storage_error(response.status_code, response.headers, answer)
         log.info("storage answered %s to %s: %s", response.status_code, method, error.code)
         raise error
+
+
+def _unusable_link() -> errors.BadResponse:
+    return errors.BadResponse("Procore gave a storage link the uploader cannot use, so the file "
+                              "was not sent. Please try again later.")
+
+
+def _storage_host(url: str) -> str:
+    """The host of a storage link; BadResponse for anything but an http(s) address."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:  # an unbalanced IPv6 bracket, a port that is not a number
+        raise _unusable_link() from None
+    if parts.scheme not in ("http", "https") or not host:
+        raise _unusable_link()
+    return host
 
 
 def _file_size(path: Path) -> int:
