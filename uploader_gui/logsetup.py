@@ -6,11 +6,26 @@ import logging
 import logging.handlers
 import os
 from pathlib import Path
+from typing import Any
 
 from uploader_gui.config import Settings, log_dir
 
 LOG_FILE_NAME = "procore-uploader.log"
 _configured = False
+
+
+class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """A rotating log whose every file is readable by the user only.
+
+    The standard handler opens a new file after each rollover with the default permissions
+    (usually readable by everyone on the machine).
+    """
+
+    def _open(self) -> Any:
+        fd = os.open(self.baseFilename, os.O_CREAT | os.O_WRONLY | os.O_APPEND, 0o600)
+        if hasattr(os, "fchmod"):
+            os.fchmod(fd, 0o600)  # also a file left readable by an earlier version
+        return os.fdopen(fd, self.mode, encoding=self.encoding, errors=self.errors)
 
 
 def chosen_folder() -> Path | None:
@@ -38,10 +53,8 @@ def configure(verbose: bool = False, folder: Path | None = None) -> None:
     from uploader_gui.procore.redact import RedactingFilter
 
     path = (folder or chosen_folder() or log_dir()) / LOG_FILE_NAME
-    if not path.exists():
-        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-    handler = logging.handlers.RotatingFileHandler(path, maxBytes=5_000_000, backupCount=3,
-                                                   encoding="utf-8")
+    handler = PrivateRotatingFileHandler(path, maxBytes=5_000_000, backupCount=3,
+                                         encoding="utf-8")
     handler.setFormatter(logging.Formatter(
         "%(asctime)s %(levelname)s %(threadName)s %(name)s: %(message)s"))
     handler.addFilter(RedactingFilter())
