@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import socket
 import ssl
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -252,3 +255,27 @@ class FakeTokens:
 
     def identity(self) -> str | None:
         return "user-1"
+
+
+@pytest.fixture
+def certificate(tmp_path: Path) -> Path:
+    """A self-signed certificate (and its key) for 127.0.0.1, in one PEM file."""
+    if shutil.which("openssl") is None:
+        pytest.skip("the openssl command is needed to make a test certificate")
+    pem = tmp_path / "server.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", str(pem), "-out", str(pem)],
+                   check=True, capture_output=True, timeout=60)
+    return pem
+
+
+@pytest.fixture
+def tls_server(certificate: Path) -> Iterator[ScriptedServer]:
+    """A TLS server with that certificate, answering ``{"id": 1}`` with an ETag."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(certificate)
+    srv = ScriptedServer(tls=context).start()
+    srv.route = lambda seen: Reply(200, {"id": 1}, {"ETag": '"e"'})
+    yield srv
+    srv.stop()

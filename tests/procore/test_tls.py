@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import ssl
-import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,29 +11,7 @@ from uploader_gui.procore.client import ProcoreClient
 from uploader_gui.procore.http import RetryPolicy
 from uploader_gui.procore.storage import StorageClient
 
-from .conftest import FakeClock, FakeTokens, Reply, ScriptedServer
-
-
-@pytest.fixture
-def certificate(tmp_path: Path) -> Path:
-    if shutil.which("openssl") is None:
-        pytest.skip("the openssl command is needed to make a test certificate")
-    pem = tmp_path / "server.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-                    "-keyout", str(pem), "-out", str(pem)],
-                   check=True, capture_output=True, timeout=60)
-    return pem
-
-
-@pytest.fixture
-def tls_server(certificate: Path) -> Iterator[ScriptedServer]:
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(certificate)
-    srv = ScriptedServer(tls=context).start()
-    srv.route = lambda seen: Reply(200, {"id": 1}, {"ETag": '"e"'})
-    yield srv
-    srv.stop()
+from .conftest import FakeClock, FakeTokens, ScriptedServer
 
 
 def test_unknown_certificate_is_refused_and_not_retried(tls_server: ScriptedServer,
