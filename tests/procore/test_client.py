@@ -236,6 +236,17 @@ def test_success_that_is_not_json_is_bad_response(client: ProcoreClient,
         client.me()
 
 
+def test_huge_successful_answer_is_not_read_into_memory(client: ProcoreClient,
+                                                        server: ScriptedServer) -> None:
+    from uploader_gui.procore.responses import MAX_ANSWER
+
+    server.keep_bodies = False
+    server.replies = [Reply(200, b"[" + b"1," * (MAX_ANSWER // 2 + 1024) + b"1]")]
+    with pytest.raises(errors.BadResponse, match="far larger than expected"):
+        client.me()
+    assert len(server.requests) == 1  # not asked again: it would only answer the same
+
+
 def test_listing_that_is_not_a_list_is_bad_response(client: ProcoreClient,
                                                     server: ScriptedServer) -> None:
     server.replies = [Reply(200, {"data": []})]

@@ -23,7 +23,13 @@ from uploader_gui.procore.http import (
     network_error,
     surely_not_sent,
 )
-from uploader_gui.procore.responses import api_error, parse_json, read_limited, server_wait
+from uploader_gui.procore.responses import (
+    api_error,
+    parse_json,
+    read_answer,
+    read_limited,
+    server_wait,
+)
 from uploader_gui.procore.tokens import TokenProvider
 
 log = logging.getLogger(__name__)
@@ -294,7 +300,7 @@ class ProcoreClient:
             status = response.status_code
             if 200 <= status < 300:
                 try:
-                    response.content  # noqa: B018 - read the body now, inside the retry loop
+                    read_answer(response)  # now, inside the retry loop
                 except requests.RequestException as exc:
                     # The answer broke off: the server did act, so only a GET/PATCH goes again.
                     failure = network_error(exc, self._host)

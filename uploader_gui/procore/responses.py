@@ -25,6 +25,9 @@ log = logging.getLogger(__name__)
 #: Error bodies are read up to this many bytes: enough for any real message, and a
 #: misbehaving server cannot make the client hold megabytes of HTML.
 MAX_ERROR_BODY = 64 * 1024
+#: A successful answer larger than this is not one of Procore's (its biggest pages are a few
+#: hundred kilobytes): reading on would only fill memory.
+MAX_ANSWER = 16 * 1024 * 1024
 #: Messages shown to people are cut at this length.
 MAX_MESSAGE = 500
 _FIRST_LINE = 160
@@ -60,6 +63,24 @@ def read_limited(response: requests.Response, limit: int = MAX_ERROR_BODY) -> by
     finally:
         response.close()
     return bytes(body)
+
+
+def read_answer(response: requests.Response) -> None:
+    """Read a streamed successful answer's body, at most :data:`MAX_ANSWER` bytes.
+
+    Afterwards ``response.content`` holds it. A body that breaks off raises requests' own
+    error (the caller may try again); one that is too large raises BadResponse.
+    """
+    body = bytearray()
+    for chunk in response.iter_content(chunk_size=64 * 1024):
+        body += chunk
+        if len(body) > MAX_ANSWER:
+            response.close()
+            raise errors.BadResponse(
+                "Procore sent an answer far larger than expected (over "
+                f"{MAX_ANSWER // (1024 * 1024)} MB); the uploader stopped reading it.",
+                status=response.status_code)
+    response._content = bytes(body)  # what response.content returns from now on
 
 
 def parse_json(response: requests.Response) -> Any:
