@@ -36,8 +36,8 @@ FAST_RETRY = RetryPolicy(attempts=6, base_delay=0.05, max_delay=0.3)
 
 
 def fast_settings(**overrides: Any) -> Settings:
-    values: dict[str, Any] = dict(segment_threshold_mib=5, segment_size_mib=5,
-                                  parallel_segments=3, parallel_files=2)
+    values: dict[str, Any] = {"segment_threshold_mib": 5, "segment_size_mib": 5,
+                              "parallel_segments": 3, "parallel_files": 2}
     values.update(overrides)
     return Settings(**values)
 

@@ -30,7 +30,7 @@ from uploader_gui.transfer.control import TransferControl
 from uploader_gui.transfer.engine import UploadEngine
 from uploader_gui.transfer.model import Destination, DestinationKind, UploadState
 
-from .conftest import FAST_RETRY, MiB, TIMEOUT, fast_settings
+from .conftest import FAST_RETRY, TIMEOUT, MiB, fast_settings
 
 STATUSES = [200, 201, 204, 302, 400, 401, 403, 404, 409, 410, 418, 422, 429, 500, 502, 503]
 CONTENT_TYPES = ["application/json", "application/json; charset=utf-8", "text/html",
