@@ -263,3 +263,12 @@ def test_malformed_body_answers_exactly_what_was_given(api: Api, sandbox: Sandbo
 def test_malformed_body_status_must_be_an_answer() -> None:
     with pytest.raises(FaultSpecError, match="200 to 599"):
         Fault("malformed", "create", variant="body", status=100)
+
+
+@pytest.mark.parametrize("spec", ["create:status=429/retry_after=1@p0.5",
+                                  "storage_put:stall=soon", "api:status=503/reset=later"])
+def test_a_parameter_that_is_not_a_number_is_refused(spec: str) -> None:
+    # "/retry_after=1@p0.5" puts the probability inside the value; accepting it would send
+    # "Retry-After: 1@p0.5" and fire the fault once instead of at random.
+    with pytest.raises(FaultSpecError, match="must be a number"):
+        parse_fault_spec(spec)

@@ -72,6 +72,8 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "malformed": {"variant": "json", "size": 8 * 1024 * 1024},
 }
 MALFORMED_VARIANTS = frozenset({"json", "html", "huge", "body"})
+#: Parameters that are numbers (``retry_after`` may also be None: no Retry-After header).
+NUMERIC_PARAMS = frozenset({"status", "retry_after", "reset", "seconds", "calls", "size"})
 
 
 class FaultSpecError(ValueError):
@@ -96,6 +98,11 @@ class Fault:
             raise FaultSpecError("probability must be between 0 and 1")
         merged = dict(DEFAULTS.get(kind, {}))
         merged.update(params)
+        for name in NUMERIC_PARAMS & merged.keys():
+            value = merged[name]
+            if value is not None and (isinstance(value, bool)
+                                      or not isinstance(value, (int, float))):
+                raise FaultSpecError(f"{name} must be a number, not {value!r}")
         if kind == "malformed" and merged["variant"] not in MALFORMED_VARIANTS:
             raise FaultSpecError(f"malformed variant must be one of {sorted(MALFORMED_VARIANTS)}")
         if kind == "malformed" and merged["variant"] == "body":
