@@ -63,7 +63,11 @@ def test_error_object_code_and_detail_fields_are_kept() -> None:
 def test_statuses_map_to_error_types(status: int, kind: type[errors.ProcoreError]) -> None:
     error = api_error(status, {}, b'{"error": "server words"}')
     assert type(error) is kind
-    assert error.message == "server words"
+    if status >= 500:  # the server's words, said to be Procore's problem
+        assert error.message == (f"Procore had a problem on its side (HTTP {status}: server "
+                                 "words). Please try again later.")
+    else:
+        assert error.message == "server words"
     assert error.status == status
 
 

@@ -91,10 +91,11 @@ FAILING = [
 ]
 TOLD = {
     # The server's own words when it gives any (the sandbox says "Internal Server Error").
-    "create-500-forever": r"^Internal Server Error$",
+    "create-500-forever": r"^Procore had a problem on its side \(HTTP 500: Internal Server "
+                          r"Error\)\. Please try again later\.$",
     "storage-500-forever": r"storage service had a problem \(HTTP 500\)",
-    "associate-500-forever": r"^Internal Server Error$",
-    "patch-410-forever": r"kept refusing",
+    "associate-500-forever": r"\(HTTP 500: Internal Server Error\)",
+    "patch-410-forever": r"kept saying the upload was gone",
     "create-answer-not-json": r"could not read",
     "api-html-error-page": r"HTTP 502: 502 Bad Gateway",
     "api-huge-error-body": r"HTTP 500",

@@ -186,6 +186,11 @@ def api_error(status: int, headers: Mapping[str, str], body: bytes, *,
         kind = errors.ServerError
         if not message and (is_json or not body.strip()):
             text = f"Procore had a problem on its side (HTTP {status}). Please try again later."
+        elif is_json:
+            # Its own words ("Internal Server Error") alone would not tell an office worker
+            # that the fault is Procore's and that trying later may work.
+            text = (f"Procore had a problem on its side (HTTP {status}: {message}). "
+                    "Please try again later.")
     elif 300 <= status < 400:
         kind = errors.BadResponse
         text = (f"Procore answered with a redirect (HTTP {status}), which the uploader does not "

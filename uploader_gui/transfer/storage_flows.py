@@ -33,6 +33,9 @@ log = logging.getLogger(__name__)
 LINK_LIFETIME = 3600.0
 LINK_MARGIN = 300.0
 #: S3 answers these when the bytes sent differ from the hashes given at creation.
+LINKS_REFUSED = "Procore's storage kept refusing the upload links. Please try again."
+UPLOAD_LOST = ("Procore kept saying the upload was gone when it was being finished, although "
+               "every part had been sent. Please try again.")
 _CHANGED_CODES = {"BadDigest", "XAmzContentSHA256Mismatch", "IncompleteBody"}
 
 
@@ -112,7 +115,7 @@ def _store_single(ctx: FlowContext) -> None:
         _check_unchanged(item)
         ctx.journal.set_phase(item.id, Phase.STORED, bytes_done=item.size)
         return
-    raise ProcoreError("Procore's storage kept refusing the upload links. Please try again.")
+    raise ProcoreError(LINKS_REFUSED)
 
 
 def _post_once(ctx: FlowContext, rec: TransferRecord) -> None:
@@ -140,6 +143,7 @@ def _single_instructions(answer: dict[str, Any]) -> tuple[str, list[list[str]]]:
 # ----------------------------------------------------------------------- segmented
 def _store_segmented(ctx: FlowContext) -> None:
     item = ctx.item
+    why = LINKS_REFUSED
     for _attempt in range(3):
         rec = ctx.journal.transfer(item.id)
         if not rec.segments:
@@ -175,6 +179,7 @@ def _store_segmented(ctx: FlowContext) -> None:
         try:
             _send_missing_segments(ctx)
         except LinkExpired:
+            why = LINKS_REFUSED
             rec = _refresh_links(ctx, ctx.journal.transfer(item.id), force=True)
             continue
         except StorageError as exc:
@@ -188,7 +193,8 @@ def _store_segmented(ctx: FlowContext) -> None:
         if _complete(ctx):
             ctx.journal.set_phase(item.id, Phase.STORED, bytes_done=item.size)
             return
-    raise ProcoreError("Procore's storage kept refusing the upload links. Please try again.")
+        why = UPLOAD_LOST
+    raise ProcoreError(why)
 
 
 def _segment_links(answer: dict[str, Any], count: int) -> list[tuple[str, dict[str, str]]]:
