@@ -6,7 +6,7 @@ import threading
 import time
 
 from uploader_gui.procore.client import ProcoreClient
-from uploader_gui.procore.http import Pacer
+from uploader_gui.procore.http import RELEASE_GAP, Pacer
 
 from .conftest import FakeClock, FakeTokens, Reply, ScriptedServer
 
@@ -54,6 +54,19 @@ def test_hold_is_never_shortened(clock: FakeClock) -> None:
     pacer.hold(10)
     pacer.hold(3)
     assert pacer.wait() == 10.0
+
+
+def test_threads_held_back_are_let_go_one_by_one(clock: FakeClock) -> None:
+    # Sleeps that do not move the clock: every wait() below stands for a thread that arrived
+    # during the hold and sleeps through it side by side with the others.
+    slept: list[float] = []
+    pacer = Pacer(clock=clock.time, sleep=slept.append)
+    pacer.hold(10)
+    waits = [pacer.wait() for _ in range(4)]
+    assert waits == [10.0, 10.0 + RELEASE_GAP, 10.0 + 2 * RELEASE_GAP, 10.0 + 3 * RELEASE_GAP]
+    assert min(waits) >= 10.0, "none goes before the hold ends"
+    clock.now += 20  # long after the hold: no gaps
+    assert [pacer.wait() for _ in range(3)] == [0.0, 0.0, 0.0]
 
 
 def test_a_hold_during_a_wait_extends_it() -> None:

@@ -92,6 +92,10 @@ class RetryPolicy:
         raise AssertionError("attempts must be at least 1")
 
 
+#: After a hold, waiting threads are let go this many seconds apart.
+RELEASE_GAP = 0.25
+
+
 class Pacer:
     """Spaces requests so a rate limit is not hit, and holds every thread after a 429.
 
@@ -116,15 +120,13 @@ class Pacer:
         self._interval = 0.0
         self._spacing_until = 0.0
         self._next_slot = 0.0
+        self._release_next = 0.0
 
     def wait(self) -> float:
         """Block until this thread may send; returns the seconds waited (for logs and tests)."""
         with self._lock:
             now = self._clock()
-            slot = max(now, self._hold_until)
-            if self._interval > 0 and slot < self._spacing_until:
-                slot = max(slot, self._next_slot)
-                self._next_slot = slot + self._interval
+            slot = self._slot_locked(now)
             generation = self._hold_generation
         waited = 0.0
         delay = slot - now
@@ -136,8 +138,22 @@ class Pacer:
                 if self._hold_generation == generation:
                     break
                 generation = self._hold_generation
-                delay = self._hold_until - self._clock()
+                now = self._clock()
+                delay = self._slot_locked(now) - now
         return waited
+
+    def _slot_locked(self, now: float) -> float:
+        """When this thread may send. Threads held back go one by one, RELEASE_GAP apart, so
+        the first request after a hold finds out whether the limit has really reset before
+        the others follow (all at once they would earn a 429 together)."""
+        slot = max(now, self._hold_until)
+        if slot > now:
+            slot = max(slot, self._release_next)
+            self._release_next = slot + RELEASE_GAP
+        if self._interval > 0 and slot < self._spacing_until:
+            slot = max(slot, self._next_slot)
+            self._next_slot = slot + self._interval
+        return slot
 
     def hold(self, seconds: float) -> None:
         """Let no thread send for ``seconds`` from now (never shortens an existing hold)."""
