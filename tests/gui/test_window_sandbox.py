@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
@@ -30,7 +30,7 @@ def drop_on(window: MainWindow, *urls: QUrl) -> QDropEvent:
     """A real drag enter then drop on the window, as Qt delivers them."""
     mime = QMimeData()
     mime.setUrls(list(urls))
-    enter = QDragEnterEvent(QPointF(300, 300), Qt.DropAction.CopyAction, mime,
+    enter = QDragEnterEvent(QPoint(300, 300), Qt.DropAction.CopyAction, mime,
                             Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
     QApplication.sendEvent(window, enter)
     assert enter.isAccepted()
