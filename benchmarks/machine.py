@@ -24,4 +24,12 @@ def describe() -> str:
     except (ValueError, OSError, AttributeError):
         pass
     return (f"{platform.system()} {platform.release()} {platform.machine()}, {cpu}, "
-            f"{os.cpu_count()} cores{mem}, Python {sys.version.split()[0]}")
+            f"{os.cpu_count()} cores{mem}, Python {sys.version.split()[0]}, {load()}")
+
+
+def load() -> str:
+    """The 1-minute load average: other work on the machine makes the figures noisier."""
+    try:
+        return f"load {os.getloadavg()[0]:.2f}"
+    except (OSError, AttributeError):
+        return "load unknown"

@@ -9,15 +9,15 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-import webbrowser
 from typing import Any, TextIO
 
-from uploader_gui.auth import session
 from uploader_gui.config import Environment, resolve_environment
-from uploader_gui.procore.client import ProcoreClient
 from uploader_gui.procore.errors import ProcoreError
 
 log = logging.getLogger(__name__)
+
+# The sign-in session, the Procore client and requests are imported where a command runs, so
+# ``procore-uploader --help`` stays quick.
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 #: How long ``login`` waits for the person to finish in the browser.
@@ -59,6 +59,8 @@ def _environment(args: argparse.Namespace) -> Environment:
 
 def login(args: argparse.Namespace, *, stdin: TextIO | None = None,
           stdout: TextIO | None = None) -> int:
+    from uploader_gui.auth import session
+
     out = stdout or sys.stdout
     try:
         env = _environment(args)
@@ -102,6 +104,8 @@ def login(args: argparse.Namespace, *, stdin: TextIO | None = None,
 
 
 def logout(args: argparse.Namespace, *, stdout: TextIO | None = None) -> int:
+    from uploader_gui.auth import session
+
     out = stdout or sys.stdout
     try:
         env = _environment(args)
@@ -120,6 +124,9 @@ def logout(args: argparse.Namespace, *, stdout: TextIO | None = None) -> int:
 
 
 def whoami(args: argparse.Namespace, *, stdout: TextIO | None = None) -> int:
+    from uploader_gui.auth import session
+    from uploader_gui.procore.client import ProcoreClient
+
     out = stdout or sys.stdout
     try:
         env = _environment(args)
@@ -138,4 +145,6 @@ def whoami(args: argparse.Namespace, *, stdout: TextIO | None = None) -> int:
 
 
 def _open_browser(url: str) -> bool:
+    import webbrowser
+
     return webbrowser.open(url)

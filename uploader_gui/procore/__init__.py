@@ -1,9 +1,22 @@
-"""Procore REST client, storage client, typed errors and the rate-limit pacer (no Qt)."""
+"""Procore REST client, storage client, typed errors and the rate-limit pacer (no Qt).
 
-from uploader_gui.procore.client import ProcoreClient, Scope
-from uploader_gui.procore.http import Pacer, RetryPolicy
-from uploader_gui.procore.redact import RedactingFilter, redact
-from uploader_gui.procore.storage import StorageClient
+The names below are loaded when first used, so importing a light module of this package (the
+errors, for the command line's ``--help``) does not import requests.
+"""
 
-__all__ = ["Pacer", "ProcoreClient", "RedactingFilter", "RetryPolicy", "Scope", "StorageClient",
-           "redact"]
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_WHERE = {"ProcoreClient": "client", "Scope": "client", "Pacer": "http", "RetryPolicy": "http",
+          "RedactingFilter": "redact", "StorageClient": "storage"}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
