@@ -68,7 +68,7 @@ class BenchSandbox:
 
     def storage_bytes(self) -> int:
         """Body bytes the storage server has read, over every request it has logged."""
-        return sum(r.bytes_received for r in self.sandbox.request_log() if r.server == "storage")
+        return sum(r.bytes_received for r in self.sandbox.request_log if r.server == "storage")
 
 
 @contextmanager

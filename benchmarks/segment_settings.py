@@ -32,7 +32,7 @@ def main() -> None:
     args = parser.parse_args()
     print(f"machine: {describe()}")
     print(f"{args.size_mib} MiB file, MD5 {args.md5}; best of {args.repeat}; "
-          "seconds end to end (MiB/s)")
+          "seconds from queued to done (MiB/s)")
     results: dict[tuple[int, int], float] = {}
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -47,7 +47,7 @@ def main() -> None:
                                              segment_threshold_mib=min(16, segment),
                                              parallel_segments=parallel,
                                              send_md5=args.md5 == "on")
-                        seconds, _ = end_to_end(bench, src)
+                        seconds, _, _ = end_to_end(bench, src)
                     key = (segment, parallel)
                     results[key] = min(results.get(key, seconds), seconds)
     print(f"{'segment':>9} " + " ".join(f"{f'{p} at once':>18}" for p in args.parallel))

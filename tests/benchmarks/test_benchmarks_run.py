@@ -1,0 +1,85 @@
+"""Every benchmark script still runs: each once, in its smallest size, as a child process.
+
+No timing is asserted (figures on a shared CI machine mean nothing); each script must exit 0
+and print its machine line and its figures.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+BENCHMARKS = ROOT / "benchmarks"
+
+
+def run_script(name: str, *args: str, timeout: float = 240) -> str:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)}
+    result = subprocess.run([sys.executable, str(BENCHMARKS / name), *args], env=env,
+                            capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = result.stdout
+    assert out.startswith("machine: "), out
+    assert " cores" in out.splitlines()[0] and "load " in out.splitlines()[0]
+    return out
+
+
+needs_curl = pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
+
+
+@needs_curl
+def test_large_file_prints_both_limits_and_the_ratio() -> None:
+    out = run_script("large_file.py", "--size-mib", "24", "--segment-size-mib", "8",
+                     "--md5", "both")
+    rows = [line.split() for line in out.splitlines()
+            if line.lstrip().startswith("24 MiB") and "MiB/s" in line]
+    assert [r[2] for r in rows] == ["on", "off"], out
+    for row in rows:
+        assert row.count("MiB/s") == 3 and row[-1] == "MB", row
+        assert float(row[-6]) > 0 and float(row[-3]) > 0  # the two ratios
+
+
+@needs_curl
+def test_sandbox_storage_prints_sink_and_sandbox_throughput() -> None:
+    out = run_script("sandbox_storage.py", "--size-mib", "16", "--segment-size-mib", "8")
+    assert "bare HTTP sink" in out and "sandbox storage, no MD5" in out, out
+    assert out.count("s/GiB") == 3, out
+
+
+@needs_curl
+def test_small_files_counts_two_api_calls_per_file() -> None:
+    out = run_script("small_files.py", "--count", "20", "--size-kib", "10")
+    assert "documents created in the folder: 20 of 20" in out, out
+    assert "POST /rest/v1.1/projects/ID/uploads" in out and "POST /rest/v1.0/files" in out
+    assert "files/s" in out and "curl, storage POSTs only" in out
+
+
+def test_resume_cost_sends_at_most_the_segments_in_flight_again() -> None:
+    out = run_script("resume_cost.py", "--size-mib", "40", "--segment-size-mib", "5",
+                     "--parallel", "2", "--kill-at", "0.25")
+    assert "one document, bytes identical to the file" in out, out
+    assert "sent twice" in out and "(met)" in out, out
+
+
+def test_upload_memory_reports_peak_rss() -> None:
+    out = run_script("upload_memory.py", "--size-mib", "20", "--size-mib", "24")
+    assert "peak RSS" in out and out.count(" MB ") >= 2, out
+
+
+def test_segment_settings_prints_its_grid() -> None:
+    out = run_script("segment_settings.py", "--size-mib", "20", "--segment-mib", "5", "10",
+                     "--parallel", "2")
+    assert "fastest: segments of" in out, out
+
+
+def test_startup_shows_the_window_and_keeps_help_light() -> None:
+    out = run_script("startup.py", "--runs", "1")
+    assert "launch to window shown (offscreen)" in out, out
+    assert "heavy modules imported by --help   none" in " ".join(out.split("  ")) or \
+        out.split("heavy modules imported by --help")[1].split()[0] == "none", out
