@@ -21,6 +21,7 @@ import argparse
 import hashlib
 import os
 import queue
+import resource
 import subprocess
 import sys
 import tempfile
@@ -48,6 +49,10 @@ class Row:
     e2e_s: float
     process_s: float
     peak_mb: float
+    #: CPU seconds (user + system) of the hashing threads, of curl, and of the app's process.
+    hash_cpu: float
+    wire_cpu: float
+    app_cpu: float
 
     @property
     def ratio(self) -> float:
@@ -56,6 +61,15 @@ class Row:
     @property
     def process_ratio(self) -> float:
         return self.process_s / (self.hash_s + self.wire_s)
+
+    @property
+    def cpu_ratio(self) -> float:
+        return self.app_cpu / (self.hash_cpu + self.wire_cpu)
+
+
+def cpu(who: int) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
 
 
 def hash_limit(path: Path, ranges: list[tuple[int, int]],
@@ -172,22 +186,29 @@ def measure(size_mib: int, md5_modes: list[bool], settings: Settings,
     rows = []
     try:
         for with_md5 in md5_modes:
+            before = cpu(resource.RUSAGE_SELF)
             hash_s, hashes = hash_limit(src, ranges, with_md5)
+            hash_cpu = cpu(resource.RUSAGE_SELF) - before
             seg_dir = workdir / "segments"
             seg_dir.mkdir(exist_ok=True)
             parts = split_segments(src, ranges, seg_dir)
             with bench_sandbox(workdir, f"{size_mib}-{with_md5}",
                                rate_limit_hourly=1_000_000) as bench:
+                before = cpu(resource.RUSAGE_CHILDREN)
                 wire_s = wire_limit(bench, src.name, ranges, hashes, parts,
                                     settings.parallel_segments, workdir)
+                wire_cpu = cpu(resource.RUSAGE_CHILDREN) - before
                 for part in parts:
                     part.unlink()
                 bench.write_settings(segment_size_mib=settings.segment_size_mib,
                                      segment_threshold_mib=settings.segment_threshold_mib,
                                      parallel_segments=settings.parallel_segments,
                                      send_md5=with_md5)
+                before = cpu(resource.RUSAGE_CHILDREN)
                 e2e_s, process_s, peak = end_to_end(bench, src)
-            rows.append(Row(size_mib, with_md5, hash_s, wire_s, e2e_s, process_s, peak))
+                app_cpu = cpu(resource.RUSAGE_CHILDREN) - before
+            rows.append(Row(size_mib, with_md5, hash_s, wire_s, e2e_s, process_s, peak,
+                            hash_cpu, wire_cpu, app_cpu))
             print(f"  {size_mib} MiB md5={'on' if with_md5 else 'off'} done ({load()})",
                   flush=True)
     finally:
@@ -226,10 +247,15 @@ def main() -> None:
         print(f"{r.size_mib:5} MiB {'on' if r.md5 else 'off':>4} {rate(r.hash_s)} "
               f"{rate(r.wire_s)} {rate(r.e2e_s)} {r.ratio:6.2f} {r.process_s:6.2f} s "
               f"{r.process_ratio:6.2f} {r.peak_mb:6.1f} MB")
+    print(f"{'file':>9} {'md5':>4} {'CPU: hashing':>13} {'curl':>8} {'app':>8} {'CPU ratio':>10}")
+    for r in rows:
+        print(f"{r.size_mib:5} MiB {'on' if r.md5 else 'off':>4} {r.hash_cpu:11.2f} s "
+              f"{r.wire_cpu:6.2f} s {r.app_cpu:6.2f} s {r.cpu_ratio:10.2f}")
     print("ratio = end to end / (hash limit + wire limit), target <= 1.10; end to end is from "
           "the file queued to the upload's summary,")
-    print(f"process is the whole command (start, sign-in, project look-up, exit) (after: "
-          f"{load()})")
+    print("process is the whole command (start, sign-in, project look-up, exit); CPU ratio = "
+          "the app's CPU time / (hashing + curl)")
+    print(f"(after: {load()})")
 
 
 if __name__ == "__main__":
