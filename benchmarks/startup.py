@@ -55,11 +55,13 @@ def window_shown(args: list[str], env: dict[str, str]) -> float:
                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     assert app.stderr is not None
     shown = None
+    said = []
     for line in app.stderr:
         if line.strip() == "window shown":
             shown = time.perf_counter() - started
             break
-    rest = app.stderr.read()
+        said.append(line)
+    rest = "".join(said) + app.stderr.read()
     if app.wait(timeout=60) != 0 or shown is None:
         raise SystemExit(f"the app did not show its window: {rest[-2000:]}")
     return shown
