@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import socket
+import sys
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -95,6 +96,15 @@ class SandboxServer(ThreadingHTTPServer):
             with self._track:
                 self._conns.discard(request)
                 self._conn_threads.discard(threading.current_thread())
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that resets an idle keep-alive connection (a program quitting) is normal:
+        no traceback on stderr. Anything else is logged with its traceback."""
+        error = sys.exc_info()[1]
+        if isinstance(error, (ConnectionResetError, BrokenPipeError)):
+            logger.debug("%s: connection from %s reset", self.name, client_address)
+            return
+        logger.exception("%s: error serving %s", self.name, client_address)
 
     def close_all(self, timeout: float = 5.0) -> None:
         """Shut every open connection so its thread ends, then wait for those threads."""
