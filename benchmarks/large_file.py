@@ -31,7 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import BenchSandbox, MiB, bench_sandbox, cli_command, make_file, run_curl  # noqa: E402
+from harness import (BenchSandbox, MiB, bench_sandbox, cli_command, make_file,  # noqa: E402
+                     run_curl, settle_disk)
 from machine import describe, load  # noqa: E402
 
 from uploader_gui.config import Settings  # noqa: E402
@@ -186,6 +187,7 @@ def measure(size_mib: int, md5_modes: list[bool], settings: Settings,
     rows = []
     try:
         for with_md5 in md5_modes:
+            settle_disk()
             before = cpu(resource.RUSAGE_SELF)
             hash_s, hashes = hash_limit(src, ranges, with_md5)
             hash_cpu = cpu(resource.RUSAGE_SELF) - before
@@ -194,6 +196,7 @@ def measure(size_mib: int, md5_modes: list[bool], settings: Settings,
             parts = split_segments(src, ranges, seg_dir)
             with bench_sandbox(workdir, f"{size_mib}-{with_md5}",
                                rate_limit_hourly=1_000_000) as bench:
+                settle_disk()
                 before = cpu(resource.RUSAGE_CHILDREN)
                 wire_s = wire_limit(bench, src.name, ranges, hashes, parts,
                                     settings.parallel_segments, workdir)
@@ -204,6 +207,7 @@ def measure(size_mib: int, md5_modes: list[bool], settings: Settings,
                                      segment_threshold_mib=settings.segment_threshold_mib,
                                      parallel_segments=settings.parallel_segments,
                                      send_md5=with_md5)
+                settle_disk()
                 before = cpu(resource.RUSAGE_CHILDREN)
                 e2e_s, process_s, peak = end_to_end(bench, src)
                 app_cpu = cpu(resource.RUSAGE_CHILDREN) - before

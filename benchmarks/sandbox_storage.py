@@ -13,6 +13,8 @@ checks cost (on a 2-core machine that CPU is shared with the sender).
 from __future__ import annotations
 
 import argparse
+import hashlib
+import os
 import resource
 import socket
 import sys
@@ -22,7 +24,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import MiB, bench_sandbox, make_file, run_curl  # noqa: E402
+from harness import MiB, bench_sandbox, make_file, run_curl, settle_disk  # noqa: E402
 from large_file import hash_limit, split_segments, wire_limit  # noqa: E402
 from machine import describe, load  # noqa: E402
 
@@ -87,6 +89,17 @@ class HttpSink:
             thread.join()
 
 
+def checks_cpu(size: int) -> float:
+    """CPU seconds of what S3's checks need for ``size`` bytes: SHA-256 and MD5, one thread."""
+    block = memoryview(bytearray(os.urandom(MiB)))
+    sha, md5 = hashlib.sha256(), hashlib.md5(usedforsecurity=False)
+    before = cpu_seconds()
+    for _ in range(size // MiB):
+        sha.update(block)
+        md5.update(block)
+    return cpu_seconds() - before
+
+
 def cpu_seconds() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
@@ -115,6 +128,7 @@ def main() -> None:
         try:
             requests = [[("url", f"{sink.url}/bucket/part-{i}"), ("upload-file", str(p))]
                         for i, p in enumerate(parts)]
+            settle_disk()
             before = cpu_seconds()
             seconds = run_curl(requests, args.parallel, work)
             rows.append(("bare HTTP sink", seconds, cpu_seconds() - before))
@@ -123,15 +137,18 @@ def main() -> None:
         for with_md5 in (True, False):
             _, hashes = hash_limit(src, ranges, with_md5)
             with bench_sandbox(work, f"storage-{with_md5}", rate_limit_hourly=1_000_000) as b:
+                settle_disk()
                 before = cpu_seconds()
                 seconds = wire_limit(b, src.name, ranges, hashes, parts, args.parallel, work)
                 label = "sandbox storage, " + ("Content-MD5 sent" if with_md5 else "no MD5")
                 rows.append((label, seconds, cpu_seconds() - before))
     gib = size / 1024**3
+    checks = checks_cpu(size)
     print(f"{'receiver':<34} {'time':>8} {'throughput':>12} {'receiver CPU':>16}")
     for label, seconds, cpu in rows:
         print(f"{label:<34} {seconds:6.2f} s {args.size_mib / seconds:7.0f} MiB/s "
               f"{cpu / gib:8.2f} s/GiB")
+    print(f"{'SHA-256 + MD5 alone, no I/O':<34} {'':>8} {'':>12} {checks / gib:8.2f} s/GiB")
     print(f"(after: {load()})")
 
 

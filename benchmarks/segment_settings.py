@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import MiB, bench_sandbox, make_file  # noqa: E402
+from harness import MiB, bench_sandbox, make_file, settle_disk  # noqa: E402
 from large_file import end_to_end  # noqa: E402
 from machine import describe, load  # noqa: E402
 
@@ -47,6 +47,7 @@ def main() -> None:
                                              segment_threshold_mib=min(16, segment),
                                              parallel_segments=parallel,
                                              send_md5=args.md5 == "on")
+                        settle_disk()
                         seconds, _, _ = end_to_end(bench, src)
                     key = (segment, parallel)
                     results[key] = min(results.get(key, seconds), seconds)

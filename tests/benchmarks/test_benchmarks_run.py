@@ -49,7 +49,7 @@ def test_large_file_prints_both_limits_and_the_ratio() -> None:
 def test_sandbox_storage_prints_sink_and_sandbox_throughput() -> None:
     out = run_script("sandbox_storage.py", "--size-mib", "16", "--segment-size-mib", "8")
     assert "bare HTTP sink" in out and "sandbox storage, no MD5" in out, out
-    assert out.count("s/GiB") == 3, out
+    assert out.count("s/GiB") == 4, out
 
 
 @needs_curl
