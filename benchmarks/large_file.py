@@ -31,12 +31,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import (BenchSandbox, MiB, bench_sandbox, cli_command, make_file,  # noqa: E402
-                     run_curl, settle_disk)
-from machine import describe, load  # noqa: E402
+from harness import BenchSandbox, MiB, bench_sandbox, cli_command, make_file, run_curl, settle_disk
+from machine import describe, load
 
-from uploader_gui.config import Settings  # noqa: E402
-from uploader_gui.transfer.segments import plan, segment_size_for  # noqa: E402
+from uploader_gui.config import Settings
+from uploader_gui.transfer.segments import plan, segment_size_for
 
 READ = 4 * MiB
 
@@ -220,6 +219,10 @@ def measure(size_mib: int, md5_modes: list[bool], settings: Settings,
     return rows
 
 
+def rate(size_mib: int, seconds: float) -> str:
+    return f"{seconds:6.2f} s {size_mib / seconds:5.0f} MiB/s"
+
+
 def main() -> None:
     defaults = Settings()
     parser = argparse.ArgumentParser(description=__doc__,
@@ -246,10 +249,8 @@ def main() -> None:
     print(f"{'file':>9} {'md5':>4} {'hash limit':>17} {'wire limit':>17} {'end to end':>17} "
           f"{'ratio':>6} {'process':>8} {'ratio':>6} {'peak RSS':>9}")
     for r in rows:
-        def rate(seconds: float) -> str:
-            return f"{seconds:6.2f} s {r.size_mib / seconds:5.0f} MiB/s"
-        print(f"{r.size_mib:5} MiB {'on' if r.md5 else 'off':>4} {rate(r.hash_s)} "
-              f"{rate(r.wire_s)} {rate(r.e2e_s)} {r.ratio:6.2f} {r.process_s:6.2f} s "
+        print(f"{r.size_mib:5} MiB {'on' if r.md5 else 'off':>4} {rate(r.size_mib, r.hash_s)} "
+              f"{rate(r.size_mib, r.wire_s)} {rate(r.size_mib, r.e2e_s)} {r.ratio:6.2f} {r.process_s:6.2f} s "
               f"{r.process_ratio:6.2f} {r.peak_mb:6.1f} MB")
     print(f"{'file':>9} {'md5':>4} {'CPU: hashing':>13} {'curl':>8} {'app':>8} {'CPU ratio':>10}")
     for r in rows:

@@ -22,10 +22,10 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import BenchSandbox, MiB, bench_sandbox, cli_command, make_file, run_cli  # noqa: E402
-from machine import describe, load  # noqa: E402
+from harness import BenchSandbox, MiB, bench_sandbox, cli_command, make_file, run_cli
+from machine import describe, load
 
-from uploader_gui.config import Settings  # noqa: E402
+from uploader_gui.config import Settings
 
 
 def confirmed_bytes(bench: BenchSandbox) -> int:

@@ -20,16 +20,15 @@ import socket
 import sys
 import tempfile
 import threading
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import MiB, bench_sandbox, make_file, run_curl, settle_disk  # noqa: E402
-from large_file import hash_limit, split_segments, wire_limit  # noqa: E402
-from machine import describe, load  # noqa: E402
+from harness import MiB, bench_sandbox, make_file, run_curl, settle_disk
+from large_file import hash_limit, split_segments, wire_limit
+from machine import describe, load
 
-from uploader_gui.config import Settings  # noqa: E402
-from uploader_gui.transfer.segments import plan  # noqa: E402
+from uploader_gui.config import Settings
+from uploader_gui.transfer.segments import plan
 
 
 class HttpSink:

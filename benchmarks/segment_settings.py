@@ -16,9 +16,9 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import MiB, bench_sandbox, make_file, settle_disk  # noqa: E402
-from large_file import end_to_end  # noqa: E402
-from machine import describe, load  # noqa: E402
+from harness import MiB, bench_sandbox, make_file, settle_disk
+from large_file import end_to_end
+from machine import describe, load
 
 
 def main() -> None:

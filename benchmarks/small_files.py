@@ -22,10 +22,10 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import BenchSandbox, bench_sandbox, run_cli, run_curl  # noqa: E402
-from machine import describe, load  # noqa: E402
+from harness import BenchSandbox, bench_sandbox, run_cli, run_curl
+from machine import describe, load
 
-from uploader_gui.config import Settings  # noqa: E402
+from uploader_gui.config import Settings
 
 FOLDER = "Drawings"
 

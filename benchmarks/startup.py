@@ -24,8 +24,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import bench_sandbox  # noqa: E402
-from machine import describe, load  # noqa: E402
+from harness import bench_sandbox
+from machine import describe, load
 
 #: What the installed ``procore-uploader`` script runs.
 ENTRY = "import sys; from uploader_gui.cli import main; sys.exit(main())"

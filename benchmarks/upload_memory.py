@@ -15,8 +15,8 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import MiB, bench_sandbox, make_file, run_cli  # noqa: E402
-from machine import describe, load  # noqa: E402
+from harness import MiB, bench_sandbox, make_file, run_cli
+from machine import describe, load
 
 
 def measure(size_mib: int, workdir: Path) -> tuple[float, float]:

@@ -12,7 +12,7 @@ from typing import Any
 _WHERE = {"ProcoreClient": "client", "Scope": "client", "Pacer": "http", "RetryPolicy": "http",
           "RedactingFilter": "redact", "StorageClient": "storage"}
 
-__all__ = sorted(_WHERE)
+__all__ = ["Pacer", "ProcoreClient", "RedactingFilter", "RetryPolicy", "Scope", "StorageClient"]
 
 
 def __getattr__(name: str) -> Any:
