@@ -49,6 +49,7 @@ def main() -> None:
                                              send_md5=args.md5 == "on")
                         settle_disk()
                         seconds, _, _ = end_to_end(bench, src)
+                    print(f"  {segment} MiB x {parallel}: {seconds:.2f} s", flush=True)
                     key = (segment, parallel)
                     results[key] = min(results.get(key, seconds), seconds)
     print(f"{'segment':>9} " + " ".join(f"{f'{p} at once':>18}" for p in args.parallel))
