@@ -76,6 +76,10 @@ def main() -> None:
     parser.add_argument("--kill-at", type=float, default=0.5, help="fraction stored at the kill")
     parser.add_argument("--segment-size-mib", type=int, default=defaults.segment_size_mib)
     parser.add_argument("--parallel", type=int, default=defaults.parallel_segments)
+    parser.add_argument("--faults", metavar="SPEC", default=None,
+                        help="sandbox faults, e.g. 'storage_put:stall=0.3*inf/after=2' to slow "
+                             "the parts after the kill point (a small file then cannot finish "
+                             "before the kill)")
     args = parser.parse_args()
     size = args.size_mib * MiB
     in_flight = args.parallel * args.segment_size_mib * MiB
@@ -87,7 +91,8 @@ def main() -> None:
         src = work / "resume.bin"
         make_file(src, size)
         expected = sha256_of(src)
-        with bench_sandbox(work, "resume", rate_limit_hourly=1_000_000) as bench:
+        with bench_sandbox(work, "resume", rate_limit_hourly=1_000_000,
+                           faults=args.faults) as bench:
             bench.write_settings(segment_size_mib=args.segment_size_mib,
                                  segment_threshold_mib=min(defaults.segment_threshold_mib,
                                                            args.segment_size_mib),

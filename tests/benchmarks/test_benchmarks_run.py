@@ -62,8 +62,11 @@ def test_small_files_counts_two_api_calls_per_file() -> None:
 
 
 def test_resume_cost_sends_at_most_the_segments_in_flight_again() -> None:
+    # Parts after the first two wait 0.3 s in the sandbox, so the upload is surely still
+    # running when the benchmark kills it (however fast or slow the machine is).
     out = run_script("resume_cost.py", "--size-mib", "40", "--segment-size-mib", "5",
-                     "--parallel", "2", "--kill-at", "0.25")
+                     "--parallel", "2", "--kill-at", "0.25",
+                     "--faults", "storage_put:stall=0.3*inf/after=2")
     assert "one document, bytes identical to the file" in out, out
     assert "sent twice" in out and "(met)" in out, out
 
