@@ -208,8 +208,9 @@ def measure(size_mib: int, md5_modes: list[bool], settings: Settings, workdir: P
                 hash_s, hashes = hash_limit(src, ranges, with_md5)
                 hash_cpu = cpu(resource.RUSAGE_SELF) - before
                 parts = parts or split_segments(src, ranges, seg_dir)
-                with bench_sandbox(workdir, f"{size_mib}-{with_md5}-{turn}",
+                with bench_sandbox(workdir, f"{size_mib}-{with_md5}-{turn}", stores=2 * size,
                                    rate_limit_hourly=1_000_000) as bench:
+                    where = bench.where
                     bench.write_settings(segment_size_mib=settings.segment_size_mib,
                                          segment_threshold_mib=settings.segment_threshold_mib,
                                          parallel_segments=settings.parallel_segments,
@@ -230,7 +231,8 @@ def measure(size_mib: int, md5_modes: list[bool], settings: Settings, workdir: P
             for part in parts:
                 part.unlink()
             rows.append(best_of(runs))
-            print(f"  {size_mib} MiB md5={'on' if with_md5 else 'off'} done ({load()})",
+            print(f"  {size_mib} MiB md5={'on' if with_md5 else 'off'} done, sandbox storage in "
+                  f"{where} ({load()})",
                   flush=True)
     finally:
         src.unlink(missing_ok=True)

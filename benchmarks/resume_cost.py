@@ -91,7 +91,7 @@ def main() -> None:
         src = work / "resume.bin"
         make_file(src, size)
         expected = sha256_of(src)
-        with bench_sandbox(work, "resume", rate_limit_hourly=1_000_000,
+        with bench_sandbox(work, "resume", stores=2 * size, rate_limit_hourly=1_000_000,
                            faults=args.faults) as bench:
             bench.write_settings(segment_size_mib=args.segment_size_mib,
                                  segment_threshold_mib=min(defaults.segment_threshold_mib,
@@ -104,11 +104,13 @@ def main() -> None:
             stored_at_kill = confirmed_bytes(bench)
             resumed = run_cli(["resume", "--api-base", bench.sandbox.api_url], bench.env)
             total = bench.storage_bytes()
+            where = bench.where
             docs = [d for d in bench.sandbox.documents(project_id=bench.project_id)
                     if d["name"] == src.name]
     if len(docs) != 1 or docs[0]["versions"][-1]["sha256"] != expected:
         raise SystemExit(f"the stored document is wrong: {docs}")
     resent = total - size
+    print(f"sandbox storage in {where}")
     print(f"killed after {ran:.2f} s with {stored_at_kill / MiB:.0f} MiB confirmed "
           f"and {at_kill / MiB:.0f} MiB read by storage")
     print(f"resume took {resumed.seconds:.2f} s (peak RSS {resumed.peak_mb:.1f} MB); "

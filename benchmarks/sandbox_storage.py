@@ -135,11 +135,14 @@ def main() -> None:
             sink.close()
         for with_md5 in (True, False):
             _, hashes = hash_limit(src, ranges, with_md5)
-            with bench_sandbox(work, f"storage-{with_md5}", rate_limit_hourly=1_000_000) as b:
+            with bench_sandbox(work, f"storage-{with_md5}", stores=size,
+                               rate_limit_hourly=1_000_000) as b:
+                where = b.where
                 settle_disk()
                 before = cpu_seconds()
                 seconds = wire_limit(b, src.name, ranges, hashes, parts, args.parallel, work)
                 label = "sandbox storage, " + ("Content-MD5 sent" if with_md5 else "no MD5")
+                print(f"  {label}: stored in {where}")
                 rows.append((label, seconds, cpu_seconds() - before))
     gib = size / 1024**3
     checks = checks_cpu(size)

@@ -44,7 +44,7 @@ def main() -> None:
             # Every other turn runs the grid backwards: the first run of a turn tends to be
             # slower, and no setting should always be the one that pays for it.
             for segment, parallel in grid if turn % 2 == 0 else grid[::-1]:
-                with bench_sandbox(work, f"{segment}-{parallel}",
+                with bench_sandbox(work, f"{segment}-{parallel}", stores=src.stat().st_size,
                                    rate_limit_hourly=1_000_000) as bench:
                     bench.write_settings(segment_size_mib=segment,
                                          segment_threshold_mib=min(16, segment),

@@ -23,7 +23,7 @@ def measure(size_mib: int, workdir: Path) -> tuple[float, float]:
     src = workdir / f"file-{size_mib}.bin"
     make_file(src, size_mib * MiB)
     try:
-        with bench_sandbox(workdir, f"memory-{size_mib}") as bench:
+        with bench_sandbox(workdir, f"memory-{size_mib}", stores=size_mib * MiB) as bench:
             run = run_cli(["upload", str(src), "--project-id", str(bench.project_id),
                            "--api-base", bench.sandbox.api_url], bench.env)
     finally:
