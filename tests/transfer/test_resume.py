@@ -4,6 +4,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from uploader_gui.auth.switchable import SwitchableTokens
 from uploader_gui.journal.store import Journal, Phase
 from uploader_gui.procore.client import ProcoreClient
@@ -202,3 +204,38 @@ def test_links_refreshed_before_their_hour_ends(tmp_path: Path, demo: Any, make_
     assert done.state is UploadState.DONE
     shows = [r for r in sandbox.request_log if r.method == "GET" and "/uploads/" in r.path]
     assert len(shows) == 1
+
+
+class _Killed(BaseException):
+    """Stands for the process dying at that instant (nothing after it runs)."""
+
+
+def test_killed_after_association_keeps_the_document_id(tmp_path: Path, demo: Any,
+                                                        make_engine: Any, sandbox: Sandbox,
+                                                        monkeypatch: Any) -> None:
+    first = make_engine()
+    f = tmp_path / "report.pdf"
+    f.write_bytes(b"%PDF-1.4 final report")
+    [item] = first.add([f], _dest(demo)).items
+    real_update = first.journal.update
+
+    def dies_at_the_end_state(upload_id: int, **values: Any) -> None:
+        if values.get("state") is UploadState.DONE:
+            raise _Killed()
+        real_update(upload_id, **values)
+
+    monkeypatch.setattr(first.journal, "update", dies_at_the_end_state)
+    with pytest.raises(_Killed):
+        first.run(item.id, TransferControl())
+    monkeypatch.undo()
+    first.close()
+    first.journal.close()
+    [doc] = [d for d in sandbox.documents(project_id=demo.project_ids[0])
+             if d["name"] == "report.pdf"]
+    again = make_engine()
+    done = again.run(again.retry(item.id).id, TransferControl())
+    assert done.state is UploadState.DONE
+    assert done.procore_id == doc["id"], "the id was written with the association"
+    assert done.web_url is not None and "/project/documents" in done.web_url
+    assert len([d for d in sandbox.documents(project_id=demo.project_ids[0])
+                if d["name"] == "report.pdf"]) == 1

@@ -75,7 +75,8 @@ def associate(item: UploadItem, scope: Scope, client: ProcoreClient, journal: Jo
             raise ProcoreError("Procore did not say which document it created.")
         if item.destination.kind is not DestinationKind.PHOTO_ALBUM:
             folders.forget(scope, rec.folder_id)
-        journal.set_phase(item.id, Phase.ASSOCIATED)
+        # The document's id in the same write: a kill right after must not lose which it is.
+        journal.set_phase(item.id, Phase.ASSOCIATED, procore_id=procore_id)
         return Associated(procore_id, UploadState.DONE)
     assert last_error is not None
     raise last_error

@@ -195,7 +195,10 @@ class UploadEngine:
         reporter = _Reporter(item, on_event)
         final_state, error = self._run(item, control, reporter)
         done = reporter.meter.done if final_state is not UploadState.DONE else item.size
-        self.journal.update(upload_id, state=final_state, error=error, bytes_done=done)
+        where: dict[str, object] = {}
+        if final_state in (UploadState.DONE, UploadState.SKIPPED):
+            where = {"procore_id": item.procore_id, "web_url": item.web_url}
+        self.journal.update(upload_id, state=final_state, error=error, bytes_done=done, **where)
         reporter.emit(final_state, error=error, force=True)
         return self.journal.get(upload_id)
 
@@ -240,6 +243,7 @@ class UploadEngine:
                       else dest.project_id)
         rec = self.journal.transfer(item.id)
         if rec.phase == Phase.ASSOCIATED:
+            item.web_url = item.web_url or self._web_url(item, item.procore_id)
             return UploadState.DONE
         # Once every byte is in storage (checked against the hashes) the stored copy is
         # complete and consistent; a later change to the local file cannot mix into it.
@@ -257,7 +261,8 @@ class UploadEngine:
                 existing = self.folders.find_file(scope, folder_id, item.name)
                 if existing is not None:
                     if item.conflict is ConflictPolicy.SKIP:
-                        self.journal.update(item.id, procore_id=int(existing["id"]))
+                        item.procore_id = int(existing["id"])  # written with the end state
+                        item.web_url = self._web_url(item, item.procore_id)
                         return UploadState.SKIPPED
                     self.journal.update(item.id, version_of=int(existing["id"]))
         control.check()
@@ -276,8 +281,9 @@ class UploadEngine:
         control.check()
         reporter.emit(UploadState.FINISHING, force=True)
         outcome = association.associate(item, scope, self.client, self.journal, self.folders)
-        self.journal.update(item.id, procore_id=outcome.procore_id,
-                            web_url=self._web_url(item, outcome.procore_id))
+        # Written with the end state in one commit (the id is in the journal already).
+        item.procore_id = outcome.procore_id
+        item.web_url = self._web_url(item, outcome.procore_id)
         return outcome.state
 
     def _restart_changed(self, item: UploadItem) -> None:
