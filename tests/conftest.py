@@ -3,8 +3,11 @@
 import os
 import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+
+from uploader_gui.sandbox import DemoInfo, Sandbox
 
 # Real widgets, no display: Qt draws offscreen unless a test starts Xvfb itself.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -26,3 +29,16 @@ def display() -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path) -> Iterator[Sandbox]:
+    """A running sandbox (API and storage on 127.0.0.1) with its data in the test's folder."""
+    with Sandbox(data_dir=tmp_path / "sandbox") as sb:
+        yield sb
+
+
+@pytest.fixture
+def demo(sandbox: Sandbox) -> DemoInfo:
+    """The sandbox's demo company, projects, folders, album and users."""
+    return sandbox.seed_demo()

@@ -6,7 +6,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,12 +15,6 @@ from uploader_gui.sandbox import Fault, Sandbox
 
 MiB = 1024 * 1024
 CLI = [sys.executable, "-m", "uploader_gui"]
-
-
-@pytest.fixture
-def sandbox(tmp_path: Path) -> Iterator[Sandbox]:
-    with Sandbox(data_dir=tmp_path / "sandbox") as sb:
-        yield sb
 
 
 @pytest.fixture

@@ -54,17 +54,6 @@ def file_keyring(tmp_path: Path) -> Iterator[PlaintextKeyring]:
 
 
 @pytest.fixture
-def sandbox(tmp_path: Path) -> Iterator[Sandbox]:
-    with Sandbox(tmp_path / "sandbox") as sb:
-        yield sb
-
-
-@pytest.fixture
-def demo(sandbox: Sandbox) -> DemoInfo:
-    return sandbox.seed_demo()
-
-
-@pytest.fixture
 def env(sandbox: Sandbox) -> Environment:
     return resolve_environment(api_base=sandbox.api_url)
 

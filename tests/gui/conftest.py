@@ -102,19 +102,6 @@ def make_item(upload_id: int, tmp_path: Path, *, size: int = 1000,
 
 # -- a sandbox, an engine and the real window -------------------------------------------------
 
-@pytest.fixture
-def sandbox(tmp_path: Path) -> Iterator[Any]:
-    from uploader_gui.sandbox import Sandbox
-
-    with Sandbox(data_dir=tmp_path / "sandbox") as sb:
-        yield sb
-
-
-@pytest.fixture
-def demo(sandbox: Any) -> Any:
-    return sandbox.seed_demo()
-
-
 @dataclass
 class WindowParts:
     window: MainWindow

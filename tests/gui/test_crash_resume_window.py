@@ -12,8 +12,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from tests.gui.conftest import WindowParts, documents_destination
-from tests.reliability.test_crash_resume import CLI, _query, _wait_until
-from uploader_gui.sandbox import Fault
+from tests.reliability.test_crash_resume import _kill_mid_segments
 from uploader_gui.transfer.model import UploadState
 
 MiB = 1024 * 1024
@@ -31,17 +30,7 @@ def test_window_resumes_an_upload_killed_in_the_command_line(
     f = tmp_path / "site video.mp4"
     data = os.urandom(30 * MiB)
     f.write_bytes(data)
-    stall = sandbox.faults.add(Fault("stall", "storage_put", seconds=600, after=2, times=None))
-    proc = subprocess.Popen(CLI + ["upload", str(f), "--project-id", str(demo.project_ids[0]),
-                                   "--segment-size", "5"], env=environ,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        _wait_until(lambda: len(_query(journal, "SELECT 1 FROM segments WHERE etag IS NOT NULL"))
-                    == 2 and stall.fired >= 1, proc, "two confirmed parts")
-    finally:
-        proc.kill()
-        proc.communicate(timeout=30)
-    sandbox.faults.clear()
+    _kill_mid_segments(sandbox, environ, f, demo.project_ids[0])
     sandbox.clear_request_log()
 
     parts: WindowParts = make_window(journal_path=journal)

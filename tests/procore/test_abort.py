@@ -14,8 +14,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from uploader_gui.procore.client import ProcoreClient, Scope
 from uploader_gui.procore.errors import Cancelled, ProcoreError
 from uploader_gui.procore.storage import StorageClient
@@ -24,12 +22,6 @@ from uploader_gui.sandbox import Fault, Sandbox
 from uploader_gui.transfer.control import TransferControl
 
 MiB = 1024 * 1024
-
-
-@pytest.fixture
-def sandbox(tmp_path: Path) -> Any:
-    with Sandbox(data_dir=tmp_path / "sandbox") as sb:
-        yield sb
 
 
 def _stop_while_stuck(call: Any, control: TransferControl,

@@ -56,12 +56,6 @@ def proxy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ProxyProc
     running.stop()
 
 
-@pytest.fixture
-def sandbox(tmp_path: Path) -> Iterator[Sandbox]:
-    with Sandbox(tmp_path / "sandbox") as sb:
-        yield sb
-
-
 def _upload_through(sandbox: Sandbox, tmp_path: Path) -> int:
     """Create an upload with the API and send its bytes to storage, as the engine does;
     returns the project's id."""

@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 from tests.reliability.unprivileged import permission_checked
-from tests.test_cli import CLI, _companies, env, sandbox  # noqa: F401  (fixtures)
+from tests.test_cli import CLI, _companies, env  # noqa: F401  (a fixture)
 from tests.transfer.test_bad_input import _deep_folder
 from uploader_gui.sandbox import Sandbox
 from uploader_gui.transfer.scan import MAX_FILE_SIZE

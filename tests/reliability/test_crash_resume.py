@@ -48,7 +48,7 @@ from urllib.parse import parse_qs
 import pytest
 
 from tests.reliability.unprivileged import permission_checked
-from tests.test_cli import CLI, _companies, env, sandbox  # noqa: F401  (fixtures)
+from tests.test_cli import CLI, _companies, env  # noqa: F401  (a fixture)
 from uploader_gui.sandbox import Fault, Sandbox
 
 MiB = 1024 * 1024

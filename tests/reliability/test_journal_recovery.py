@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.reliability.unprivileged import permission_checked
-from tests.test_cli import CLI, _companies, env, sandbox  # noqa: F401  (fixtures)
+from tests.test_cli import CLI, _companies, env  # noqa: F401  (a fixture)
 from uploader_gui.journal.store import Journal
 from uploader_gui.sandbox import Sandbox
 from uploader_gui.transfer.model import (ConflictPolicy, Destination, DestinationKind,

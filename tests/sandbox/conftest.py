@@ -4,24 +4,12 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from uploader_gui.sandbox import DemoInfo, Sandbox
 
 from .raw_client import MIB5, Api
-
-
-@pytest.fixture
-def sandbox(tmp_path: Path) -> Iterator[Sandbox]:
-    with Sandbox(tmp_path / "sandbox") as sb:
-        yield sb
-
-
-@pytest.fixture
-def demo(sandbox: Sandbox) -> DemoInfo:
-    return sandbox.seed_demo()
 
 
 @pytest.fixture

@@ -17,17 +17,6 @@ MiB = 1024 * 1024
 
 
 @pytest.fixture
-def sandbox(tmp_path: Path) -> Iterator[Sandbox]:
-    with Sandbox(data_dir=tmp_path / "sandbox") as sb:
-        yield sb
-
-
-@pytest.fixture
-def demo(sandbox: Sandbox) -> Any:
-    return sandbox.seed_demo()
-
-
-@pytest.fixture
 def settings() -> Settings:
     # Small segments keep the files in these tests small: 5 MiB is storage's minimum.
     return Settings(segment_threshold_mib=5, segment_size_mib=5, parallel_segments=4,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,23 @@ MiB = 1024 * 1024
 
 def _dest(demo: Any) -> Destination:
     return Destination(DestinationKind.PROJECT_FOLDER, demo.company_id, demo.project_ids[0])
+
+
+def _after_first_segment_hashed(monkeypatch: pytest.MonkeyPatch,
+                                action: Callable[[], None]) -> list[bool]:
+    """Run ``action`` once, right after the first segment is hashed; the list says it ran."""
+    real = segments.hash_range
+    ran: list[bool] = []
+
+    def hash_then_act(path: Path, offset: int, size: int, *args: Any, **kw: Any) -> Any:
+        result = real(path, offset, size, *args, **kw)
+        if offset == 0 and not ran:
+            ran.append(True)
+            action()
+        return result
+
+    monkeypatch.setattr(segments, "hash_range", hash_then_act)
+    return ran
 
 
 def _stored(sandbox: Sandbox, demo: Any, name: str) -> list[bytes]:
@@ -83,18 +101,11 @@ def test_changed_while_hashing_is_hashed_again_and_uploaded_whole(
     f = tmp_path / "drawing.dwg"
     f.write_bytes(os.urandom(15 * MiB))
     new = os.urandom(15 * MiB)
-    real = segments.hash_range
-    changed: list[int] = []
+    def change() -> None:
+        f.write_bytes(new)
+        os.utime(f, ns=(f.stat().st_atime_ns, f.stat().st_mtime_ns + 1_000_000_000))
 
-    def hash_then_change(path: Path, offset: int, size: int, *args: Any, **kw: Any) -> Any:
-        result = real(path, offset, size, *args, **kw)
-        if offset == 0 and not changed:
-            changed.append(offset)
-            f.write_bytes(new)
-            os.utime(f, ns=(f.stat().st_atime_ns, f.stat().st_mtime_ns + 1_000_000_000))
-        return result
-
-    monkeypatch.setattr(segments, "hash_range", hash_then_change)
+    changed = _after_first_segment_hashed(monkeypatch, change)
     [item] = engine.add([f], _dest(demo)).items
     done = engine.run(item.id, TransferControl())
     assert changed
@@ -112,19 +123,12 @@ def test_changed_in_place_keeping_size_and_time_is_refused_by_storage(
     f = tmp_path / "sheet.pdf"
     f.write_bytes(os.urandom(15 * MiB))
     stamp = f.stat()
-    real = segments.hash_range
-    changed: list[bool] = []
+    def scribble() -> None:
+        with open(f, "r+b") as handle:
+            handle.write(b"\x00" * 4096)  # inside the segment just hashed
+        os.utime(f, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
 
-    def hash_then_scribble(path: Path, offset: int, size: int, *args: Any, **kw: Any) -> Any:
-        result = real(path, offset, size, *args, **kw)
-        if offset == 0 and not changed:
-            changed.append(True)
-            with open(f, "r+b") as handle:
-                handle.write(b"\x00" * 4096)  # inside the segment just hashed
-            os.utime(f, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
-        return result
-
-    monkeypatch.setattr(segments, "hash_range", hash_then_scribble)
+    changed = _after_first_segment_hashed(monkeypatch, scribble)
     [item] = engine.add([f], _dest(demo)).items
     done = engine.run(item.id, TransferControl())
     assert changed

@@ -1,4 +1,4 @@
-"""Resuming: expired links, another sign-in, lost association answers, files changed between runs."""
+"""Resuming: expired links, another sign-in, lost association answers, files changed since."""
 
 import os
 from pathlib import Path
@@ -14,13 +14,21 @@ from uploader_gui.sandbox import Sandbox
 from uploader_gui.transfer import storage_flows
 from uploader_gui.transfer.control import TransferControl
 from uploader_gui.transfer.engine import UploadEngine
-from uploader_gui.transfer.model import Destination, DestinationKind, ProgressEvent, UploadState
+from uploader_gui.transfer.model import (Destination, DestinationKind, ProgressEvent, UploadItem,
+                                         UploadState)
 
 MiB = 1024 * 1024
 
 
 def _dest(demo: Any) -> Destination:
     return Destination(DestinationKind.PROJECT_FOLDER, demo.company_id, demo.project_ids[0])
+
+
+def _queue(engine: Any, demo: Any, f: Path, size: int) -> UploadItem:
+    """Write ``size`` random bytes to ``f`` and queue it for the project's Documents."""
+    f.write_bytes(os.urandom(size))
+    [item] = engine.add([f], _dest(demo)).items
+    return item
 
 
 def _pause_after(engine: Any, item_id: int, nbytes: int) -> None:
@@ -51,9 +59,8 @@ def test_expired_links_resigned_by_show_only_missing_segments_resent(
     sandbox.resign_on_show = True
     engine = make_engine()
     f = tmp_path / "big.bin"
-    data = os.urandom(25 * MiB)
-    f.write_bytes(data)
-    [item] = engine.add([f], _dest(demo)).items
+    item = _queue(engine, demo, f, 25 * MiB)
+    data = f.read_bytes()
     _pause_after(engine, item.id, 10 * MiB)
     stored = sum(1 for s in engine.journal.transfer(item.id).segments if s.etag)
     uuid = engine.journal.transfer(item.id).upload_uuid
@@ -71,9 +78,8 @@ def test_expired_links_not_resigned_start_a_new_upload_with_stored_hashes(
     sandbox.resign_on_show = False
     engine = make_engine()
     f = tmp_path / "big.bin"
-    data = os.urandom(15 * MiB)
-    f.write_bytes(data)
-    [item] = engine.add([f], _dest(demo)).items
+    item = _queue(engine, demo, f, 15 * MiB)
+    data = f.read_bytes()
     _pause_after(engine, item.id, 5 * MiB)
     before = engine.journal.transfer(item.id)
     _age_links(engine, item.id, sandbox, 3700)
@@ -93,8 +99,7 @@ def test_link_expiring_during_upload_is_refreshed(tmp_path: Path, demo: Any, mak
     sandbox.resign_on_show = True
     engine = make_engine()
     f = tmp_path / "big.bin"
-    f.write_bytes(os.urandom(11 * MiB))
-    [item] = engine.add([f], _dest(demo)).items
+    item = _queue(engine, demo, f, 11 * MiB)
     _pause_after(engine, item.id, 5 * MiB)
     sandbox.advance_clock(3700)
     done = engine.run(engine.retry(item.id).id, TransferControl())
@@ -106,8 +111,7 @@ def test_upload_of_another_user_is_started_again(tmp_path: Path, demo: Any, make
                                                  sandbox: Sandbox) -> None:
     first = make_engine()
     f = tmp_path / "big.bin"
-    f.write_bytes(os.urandom(11 * MiB))
-    [item] = first.add([f], _dest(demo)).items
+    item = _queue(first, demo, f, 11 * MiB)
     _pause_after(first, item.id, 5 * MiB)
     old_uuid = first.journal.transfer(item.id).upload_uuid
     first.close()
@@ -128,8 +132,7 @@ def test_sign_in_as_someone_else_in_the_same_session_restarts_the_upload(
                           Journal.open(tmp_path / "j.sqlite3"), settings)
     try:
         f = tmp_path / "big.bin"
-        f.write_bytes(os.urandom(11 * MiB))
-        [item] = engine.add([f], _dest(demo)).items
+        item = _queue(engine, demo, f, 11 * MiB)
         _pause_after(engine, item.id, 5 * MiB)
         old_uuid = engine.journal.transfer(item.id).upload_uuid
         tokens.replace(StaticTokenProvider(sandbox.issue_token(demo.other_user_id),
@@ -165,8 +168,7 @@ def test_file_changed_between_runs_is_uploaded_fresh_not_mixed(
         tmp_path: Path, demo: Any, make_engine: Any, sandbox: Sandbox) -> None:
     engine = make_engine()
     f = tmp_path / "big.bin"
-    f.write_bytes(os.urandom(15 * MiB))
-    [item] = engine.add([f], _dest(demo)).items
+    item = _queue(engine, demo, f, 15 * MiB)
     _pause_after(engine, item.id, 5 * MiB)
     new = os.urandom(12 * MiB)
     f.write_bytes(new)
@@ -180,8 +182,7 @@ def test_file_deleted_between_runs_fails_with_reason(tmp_path: Path, demo: Any,
                                                      make_engine: Any) -> None:
     engine = make_engine()
     f = tmp_path / "big.bin"
-    f.write_bytes(os.urandom(11 * MiB))
-    [item] = engine.add([f], _dest(demo)).items
+    item = _queue(engine, demo, f, 11 * MiB)
     _pause_after(engine, item.id, 5 * MiB)
     f.unlink()
     failed = engine.run(engine.retry(item.id).id, TransferControl())
@@ -195,8 +196,7 @@ def test_links_refreshed_before_their_hour_ends(tmp_path: Path, demo: Any, make_
     sandbox.resign_on_show = True
     engine = make_engine()
     f = tmp_path / "big.bin"
-    f.write_bytes(os.urandom(11 * MiB))
-    [item] = engine.add([f], _dest(demo)).items
+    item = _queue(engine, demo, f, 11 * MiB)
     _pause_after(engine, item.id, 5 * MiB)
     _age_links(engine, item.id, sandbox, 3400)  # still valid for 200 s: too close to risk
     sandbox.clear_request_log()
