@@ -6,8 +6,8 @@ import argparse
 import logging
 import os
 import sys
+import webbrowser
 from collections.abc import Callable, Sequence
-from typing import Any
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -146,12 +146,9 @@ def build_window(parts: AppParts, *, open_browser: Callable[[str], object] | Non
     window = MainWindow(parts.engine, parts.client if parts.signed_in else None, parts.settings,
                         save_settings=parts.save_settings, environment=parts.environment,
                         demo_folder=parts.demo_folder, icon=app_icon())
-    extra: dict[str, Any] = {}
-    if open_browser is not None:
-        extra["open_browser"] = open_browser
     account = SignInController(parts.tokens, parts.hosts, window.tasks, window,
                                store=parts.store, credentials=parts.credentials,
-                               ask_code=ask_code, **extra)
+                               open_browser=open_browser or webbrowser.open, ask_code=ask_code)
     window.account = account  # type: ignore[attr-defined]
     if parts.demo_folder is not None and parts.credentials is not None:
         demo_credentials = parts.credentials

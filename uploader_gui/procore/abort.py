@@ -37,21 +37,19 @@ class _Watcher:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._connection: HTTPConnection | None = None
-        self._stopped = False
         self.stopped = threading.Event()
 
     def attach(self, connection: HTTPConnection) -> None:
         with self._lock:
             self._connection = connection
-            stopped = self._stopped
+            stopped = self.stopped.is_set()
         if stopped:
             _cut(connection)
 
     def stop(self) -> None:
         with self._lock:
-            self._stopped = True
+            self.stopped.set()
             connection = self._connection
-        self.stopped.set()
         if connection is not None:
             _cut(connection)
 

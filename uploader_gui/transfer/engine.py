@@ -7,7 +7,6 @@ from its own bounded pool and stops every thread it started in :meth:`UploadEngi
 
 from __future__ import annotations
 
-import json
 import logging
 import mimetypes
 import os
@@ -20,7 +19,7 @@ from pathlib import Path
 
 from uploader_gui.config import MiB, Settings
 from uploader_gui.journal.claims import UploadClaims
-from uploader_gui.journal.store import Journal, Phase, destination_key
+from uploader_gui.journal.store import Journal, Phase
 from uploader_gui.procore.abort import watching
 from uploader_gui.procore.client import ProcoreClient, Scope
 from uploader_gui.procore.errors import Cancelled, ProcoreError, SignInRequired
@@ -82,8 +81,6 @@ class UploadEngine:
         conflict = conflict or ConflictPolicy(self.settings.conflict_policy)
         found = scan(paths)
         result = AddResult(rejected=list(found.rejected))
-        known = self.journal.known_files()
-        dest_key = destination_key(destination)
         new: list[UploadItem] = []
         for f in found.files:
             subfolders = f.subfolders
@@ -94,17 +91,11 @@ class UploadEngine:
                                 "folder for this file."))
                     continue
                 subfolders = ()  # albums hold no folders
-            key = (str(f.path), dest_key, json.dumps(list(subfolders)))
-            item = UploadItem(id=0, path=f.path, size=f.size, mtime_ns=f.mtime_ns,
-                              destination=destination, subfolders=subfolders, name=f.name,
-                              conflict=conflict)
-            twin = known.get(key)
-            if twin is not None and _queued_already(twin, item):
-                result.duplicates.append(twin)
-                continue
-            known[key] = item
-            new.append(item)
-        # Checked again inside the write: another process may have queued them meanwhile.
+            new.append(UploadItem(id=0, path=f.path, size=f.size, mtime_ns=f.mtime_ns,
+                                  destination=destination, subfolders=subfolders, name=f.name,
+                                  conflict=conflict))
+        # Twins (queued before, by another process meanwhile, or twice in this drop) are found
+        # inside the write itself.
         result.items, twins = self.journal.add_new_items(new, _queued_already)
         result.duplicates.extend(twins)
         return result
