@@ -139,3 +139,24 @@ def test_journal_damaged_twice_in_a_second_keeps_both_copies(tmp_path: Path) -> 
     assert asides[0] != asides[1]
     assert asides[0].read_bytes().startswith(b"first") and asides[1].read_bytes().startswith(
         b"second")
+
+
+def test_reads_do_not_wait_for_a_write_in_progress(tmp_path: Path) -> None:
+    """Worker threads read the journal between their own writes; a read must not wait while
+    another thread's transaction (and its write to disk) is under way, and must not see it
+    before it is committed."""
+    import threading
+
+    journal = Journal.open(tmp_path / "j.sqlite3")
+    [item] = journal.add_items([_item(tmp_path / "a")])
+    seen: list[UploadItem] = []
+    with journal._tx() as db:  # another thread's write, not committed yet
+        db.execute("UPDATE uploads SET error='half-written' WHERE id=?", (item.id,))
+        reader = threading.Thread(target=lambda: seen.append(journal.get(item.id)))
+        reader.start()
+        reader.join(10)
+        assert not reader.is_alive(), "the read waited for the write"
+    assert seen[0].error is None
+    assert journal.get(item.id).error == "half-written"
+    assert journal.transfer(item.id).phase == Phase.NEW
+    journal.close()

@@ -293,3 +293,28 @@ def test_pause_while_waiting_stops_at_once_and_resumes(
     done = again.run(again.retry(item.id).id, TransferControl())
     assert done.state is UploadState.DONE, done.error
     assert sandbox.document_bytes(done.procore_id) == data
+
+
+def test_a_small_file_takes_four_journal_commits(engine: UploadEngine, sandbox: Sandbox,
+                                                  demo: Any, tmp_path: Path) -> None:
+    """Each commit is a write to disk (synchronous=FULL): with many small files they are what
+    bounds the rate. Created (with its folder), stored, associating, done: four."""
+    f = tmp_path / "sheet.pdf"
+    f.write_bytes(b"%PDF-1.4 sheet")
+    dest = Destination(DestinationKind.PROJECT_FOLDER, demo.company_id, demo.project_ids[0],
+                       folder_id=demo.folder_ids["Drawings"], label="Drawings")
+    [queued] = engine.add([f], dest).items
+    statements: list[str] = []
+    engine.journal._db.set_trace_callback(statements.append)
+    try:
+        item = engine.run(queued.id, TransferControl())
+    finally:
+        engine.journal._db.set_trace_callback(None)
+    assert item.state is UploadState.DONE, item.error
+    commits = [s for s in statements if s.strip().upper() == "COMMIT"]
+    assert len(commits) == 4, statements
+    rec = engine.journal.transfer(item.id)
+    assert rec.folder_id == demo.folder_ids["Drawings"]
+    assert rec.phase == "associated"
+    assert _doc_by_id(sandbox, demo.project_ids[0], item.procore_id)["parent_id"] == \
+        demo.folder_ids["Drawings"]

@@ -128,6 +128,10 @@ class Journal:
                  recovered_from: Path | None = None) -> None:
         self._db = connection
         self._lock = threading.RLock()
+        # Reads go through a connection of their own: in WAL mode they see every committed
+        # write and never wait while another thread's commit is being written to disk.
+        self._reader = _connect_reader(path)
+        self._read_lock = threading.Lock()
         self.path = path
         #: Where a corrupt journal was moved to when this one was opened, if that happened.
         self.recovered_from = recovered_from
@@ -169,7 +173,8 @@ class Journal:
                 "are not affected; add again any files that had not finished uploading.")
 
     def close(self) -> None:
-        with self._lock:
+        with self._lock, self._read_lock:
+            self._reader.close()
             self._db.close()
 
     @contextmanager
@@ -177,6 +182,16 @@ class Journal:
         with self._lock:
             with self._db:  # commits, or rolls back on an exception
                 yield self._db
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        """One read transaction: every SELECT inside sees the same committed state."""
+        with self._read_lock:
+            self._reader.execute("BEGIN")
+            try:
+                yield self._reader
+            finally:
+                self._reader.execute("COMMIT")
 
     # ------------------------------------------------------------------- items
     def add_items(self, items: Iterable[UploadItem]) -> list[UploadItem]:
@@ -226,29 +241,29 @@ class Journal:
         return item
 
     def get(self, upload_id: int) -> UploadItem:
-        with self._lock:
-            row = self._db.execute("SELECT * FROM uploads WHERE id=?", (upload_id,)).fetchone()
+        with self._read() as db:
+            row = db.execute("SELECT * FROM uploads WHERE id=?", (upload_id,)).fetchone()
         if row is None:
             raise KeyError(upload_id)
         return _item(row)
 
     def items(self) -> list[UploadItem]:
-        with self._lock:
-            rows = self._db.execute("SELECT * FROM uploads ORDER BY id").fetchall()
+        with self._read() as db:
+            rows = db.execute("SELECT * FROM uploads ORDER BY id").fetchall()
         return [_item(r) for r in rows]
 
     def unfinished(self) -> list[UploadItem]:
         done = tuple(s.value for s in UploadState if s.finished)
-        with self._lock:
-            rows = self._db.execute(
+        with self._read() as db:
+            rows = db.execute(
                 f"SELECT * FROM uploads WHERE state NOT IN ({','.join('?' * len(done))})"
                 " ORDER BY id", done).fetchall()
         return [_item(r) for r in rows]
 
     def known_files(self) -> dict[tuple[str, str, str], UploadItem]:
         """Items by (path, destination, subfolders), leaving out failed and cancelled ones."""
-        with self._lock:
-            return self._known(self._db)
+        with self._read() as db:
+            return self._known(db)
 
     @staticmethod
     def _known(db: sqlite3.Connection) -> dict[tuple[str, str, str], UploadItem]:
@@ -292,19 +307,19 @@ class Journal:
         """Forget finished uploads older than the given age (history is kept until then)."""
         cutoff = time.time() - older_than_days * 86400
         done = tuple(s.value for s in UploadState if s.finished)
-        with self._lock:
-            rows = self._db.execute(
+        with self._read() as db:
+            rows = db.execute(
                 f"SELECT id FROM uploads WHERE state IN ({','.join('?' * len(done))})"
                 " AND finished_at IS NOT NULL AND finished_at < ?", (*done, cutoff)).fetchall()
         return self.remove(r["id"] for r in rows)
 
     # ---------------------------------------------------------------- transfer
     def transfer(self, upload_id: int) -> TransferRecord:
-        with self._lock:
-            row = self._db.execute("SELECT * FROM uploads WHERE id=?", (upload_id,)).fetchone()
+        with self._read() as db:
+            row = db.execute("SELECT * FROM uploads WHERE id=?", (upload_id,)).fetchone()
             if row is None:
                 raise KeyError(upload_id)
-            segs = self._db.execute(
+            segs = db.execute(
                 "SELECT * FROM segments WHERE upload_id=? ORDER BY idx", (upload_id,)).fetchall()
         return TransferRecord(
             phase=row["phase"], folder_id=row["folder_id"], version_of=row["version_of"],
@@ -333,14 +348,17 @@ class Journal:
 
     def save_created(self, upload_id: int, uuid: str, owner: str | None, created_at: float,
                      instructions: dict[str, Any] | None,
-                     segment_links: list[tuple[str, dict[str, str]]] | None) -> None:
-        """Record Procore's new upload and its storage instructions (segment links in order)."""
+                     segment_links: list[tuple[str, dict[str, str]]] | None,
+                     folder_id: int | None = None) -> None:
+        """Record Procore's new upload and its storage instructions (segment links in order),
+        and the Procore folder it goes to when given."""
         with self._tx() as db:
             db.execute(
                 "UPDATE uploads SET phase=?, upload_uuid=?, upload_owner=?, upload_created_at=?,"
-                " instructions=? WHERE id=?",
+                " instructions=?, folder_id=COALESCE(?, folder_id) WHERE id=?",
                 (Phase.CREATED, uuid, owner, created_at,
-                 json.dumps(instructions) if instructions is not None else None, upload_id))
+                 json.dumps(instructions) if instructions is not None else None, folder_id,
+                 upload_id))
             if segment_links is not None:
                 db.executemany(
                     "UPDATE segments SET url=?, headers=?, etag=NULL WHERE upload_id=? AND idx=?",
@@ -422,6 +440,14 @@ def _connect(path: Path) -> sqlite3.Connection:
     except BaseException:
         db.close()
         raise
+    return db
+
+
+def _connect_reader(path: Path) -> sqlite3.Connection:
+    """A read-only connection to the journal ``_connect`` has opened (and set up)."""
+    db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
+    db.row_factory = sqlite3.Row
+    db.execute("PRAGMA query_only=ON")
     return db
 
 

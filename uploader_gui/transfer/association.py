@@ -75,8 +75,9 @@ def associate(item: UploadItem, scope: Scope, client: ProcoreClient, journal: Jo
             raise ProcoreError("Procore did not say which document it created.")
         if item.destination.kind is not DestinationKind.PHOTO_ALBUM:
             folders.forget(scope, rec.folder_id)
-        # The document's id in the same write: a kill right after must not lose which it is.
-        journal.set_phase(item.id, Phase.ASSOCIATED, procore_id=procore_id)
+        # Not written here: the engine writes phase ASSOCIATED, the id and the end state in
+        # one commit. Killed before it, the upload stays ASSOCIATING and a resume finds the
+        # document (find_existing) instead of creating a second one.
         return Associated(procore_id, UploadState.DONE)
     assert last_error is not None
     raise last_error

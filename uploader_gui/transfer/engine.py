@@ -189,6 +189,9 @@ class UploadEngine:
         where: dict[str, object] = {}
         if final_state in (UploadState.DONE, UploadState.SKIPPED):
             where = {"procore_id": item.procore_id, "web_url": item.web_url}
+        if final_state is UploadState.DONE:
+            # The association's outcome and the end state in one commit (see associate()).
+            where["phase"] = Phase.ASSOCIATED
         self.journal.update(upload_id, state=final_state, error=error, bytes_done=done, **where)
         reporter.emit(final_state, error=error, force=True)
         return self.journal.get(upload_id)
@@ -243,17 +246,21 @@ class UploadEngine:
         reporter.emit(UploadState.UPLOADING if rec.phase != Phase.NEW else UploadState.HASHING,
                       force=True)
 
+        new_folder: int | None = None  # written with the upload's creation (one commit fewer)
         if dest.kind is not DestinationKind.PHOTO_ALBUM:
             folder_id = self.folders.resolve(scope, dest.folder_id, item.subfolders)
             if folder_id != rec.folder_id:
-                self.journal.update(item.id, folder_id=folder_id)
+                if rec.phase == Phase.NEW:
+                    new_folder = folder_id
+                else:
+                    self.journal.update(item.id, folder_id=folder_id)
             if rec.phase == Phase.NEW and rec.version_of is None \
                     and item.conflict is not ConflictPolicy.KEEP_BOTH:
                 existing = self.folders.find_file(scope, folder_id, item.name)
                 if existing is not None:
                     if item.conflict is ConflictPolicy.SKIP:
                         item.procore_id = int(existing["id"])  # written with the end state
-                        item.web_url = self._web_url(item, item.procore_id)
+                        item.web_url = self._web_url(item, item.procore_id, folder_id)
                         return UploadState.SKIPPED
                     self.journal.update(item.id, version_of=int(existing["id"]))
         control.check()
@@ -266,7 +273,7 @@ class UploadEngine:
             segment_size=max(1, self.settings.segment_size_mib) * MiB,
             parallel_segments=max(1, self.settings.parallel_segments),
             send_md5=self.settings.send_md5, segment_pool=self._segment_pool,
-            hash_pool=self._hash_pool,
+            hash_pool=self._hash_pool, folder_id=new_folder,
             on_part_stored=lambda: reporter.emit(reporter.state, force=True))
         storage_flows.store(ctx)
         control.check()
@@ -302,13 +309,15 @@ class UploadEngine:
         with self._identity_lock:
             self._identity = identity
 
-    def _web_url(self, item: UploadItem, procore_id: int | None) -> str | None:
+    def _web_url(self, item: UploadItem, procore_id: int | None,
+                 folder: int | None = None) -> str | None:
         if not self._web_base:
             return None
         dest = item.destination
         if dest.kind is DestinationKind.PHOTO_ALBUM:
             return f"{self._web_base}/{dest.project_id}/project/photos"
-        folder = self.journal.transfer(item.id).folder_id
+        if folder is None:
+            folder = self.journal.transfer(item.id).folder_id
         query = f"?folder_id={folder}" if folder else ""
         if dest.kind is DestinationKind.COMPANY_FOLDER:
             return f"{self._web_base}/{dest.company_id}/company/documents{query}"

@@ -58,6 +58,9 @@ class FlowContext:
     send_md5: bool
     segment_pool: Executor
     hash_pool: Executor
+    #: The Procore folder resolved for this run, when the journal does not hold it yet: it is
+    #: written in the same commit as the upload's creation.
+    folder_id: int | None = None
     storage_attempts: int = 6
     #: Called after each segment is confirmed and journalled (progress shown at once).
     on_part_stored: Callable[[], None] = lambda: None
@@ -92,7 +95,8 @@ def _store_single(ctx: FlowContext) -> None:
             answer = ctx.client.create_upload(ctx.scope, body)
             url, fields = _single_instructions(answer)
             ctx.journal.save_created(item.id, str(answer["uuid"]), ctx.identity, ctx.clock(),
-                                     {"url": url, "fields": fields}, None)
+                                     {"url": url, "fields": fields}, None,
+                                     folder_id=ctx.folder_id)
             rec = ctx.journal.transfer(item.id)
         elif _links_stale(ctx, rec):
             rec = _refresh_links(ctx, rec)
@@ -166,7 +170,7 @@ def _store_segmented(ctx: FlowContext) -> None:
             answer = ctx.client.create_upload(ctx.scope, body)
             links = _segment_links(answer, len(rec.segments))
             ctx.journal.save_created(item.id, str(answer["uuid"]), ctx.identity, ctx.clock(),
-                                     None, links)
+                                     None, links, folder_id=ctx.folder_id)
             rec = ctx.journal.transfer(item.id)
         elif _links_stale(ctx, rec):
             rec = _refresh_links(ctx, rec)
