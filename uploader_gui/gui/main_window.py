@@ -27,7 +27,7 @@ from uploader_gui.gui.destination_bar import Browses, DestinationBar
 from uploader_gui.gui.drop_zone import DropZone
 from uploader_gui.gui.progress_delegate import ProgressDelegate
 from uploader_gui.gui.queue_model import (COL_DESTINATION, COL_NAME, COL_PROGRESS, COL_SIZE,
-                                          COL_STATUS, QueueModel, Role, format_size)
+                                          QueueModel, Role, format_size)
 from uploader_gui.gui.settings_dialog import SettingsDialog
 from uploader_gui.gui.tasks import TaskRunner
 from uploader_gui.gui.tray import Tray

@@ -259,6 +259,35 @@ class TrustStoreAdapter(HTTPAdapter):
         return make_cuttable(super().proxy_manager_for(proxy, **proxy_kwargs))
 
 
+class _Session(requests.Session):
+    """A session that reads the proxy and CA-bundle settings from the environment once per
+    host instead of on every request: requests walks the whole environment (twice) for each
+    request, which took about as long as sending a small file's answer on loopback.
+    The environment of a running app does not change; a new session reads it again."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._env_settings: dict[tuple[Any, ...], dict[str, Any]] = {}
+        self._env_lock = threading.Lock()
+
+    def merge_environment_settings(self, url: Any, proxies: Any, stream: Any, verify: Any,
+                                   cert: Any) -> dict[str, Any]:
+        try:
+            where = urllib3.util.parse_url(url)
+            key = (where.scheme, where.netloc, tuple(sorted((proxies or {}).items())), stream,
+                   verify, cert)
+            hash(key)
+        except (TypeError, ValueError, urllib3.exceptions.LocationParseError):
+            return super().merge_environment_settings(url, proxies, stream, verify, cert)
+        with self._env_lock:
+            settings = self._env_settings.get(key)
+        if settings is None:
+            settings = super().merge_environment_settings(url, proxies, stream, verify, cert)
+            with self._env_lock:
+                self._env_settings[key] = settings
+        return {**settings, "proxies": dict(settings["proxies"])}
+
+
 def build_session(*, user_agent: str = USER_AGENT, pool_size: int = POOL_SIZE,
                   headers: Mapping[str, str] | None = None) -> requests.Session:
     """A session for many threads: pooled connections, TLS via the OS trust store, no cookies.
@@ -266,7 +295,7 @@ def build_session(*, user_agent: str = USER_AGENT, pool_size: int = POOL_SIZE,
     Proxies come from the environment (``HTTPS_PROXY``, ``NO_PROXY``), as requests does.
     Retries are ours (:class:`RetryPolicy`), so urllib3's own are off.
     """
-    session = requests.Session()
+    session = _Session()
     session.verify = True
     # With no session auth, requests would look up ~/.netrc and add a Basic Authorization
     # header (overriding the bearer token, or reaching storage). An explicit no-op prevents it.
