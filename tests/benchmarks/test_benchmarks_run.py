@@ -53,6 +53,14 @@ def test_sandbox_storage_prints_sink_and_sandbox_throughput() -> None:
     assert out.count("s/GiB") == 4, out
 
 
+def test_memory_first_use_prints_a_line_per_amount_held() -> None:
+    out = run_script("memory_first_use.py", "--gib", "0.01", "--hold", "0", "0.02")
+    rows = [line.split() for line in out.splitlines() if line.strip().endswith(" s")]
+    assert [r[0] for r in rows] == ["0", "0.02"], out
+    for row in rows:
+        assert row.count("s/GiB") == 2 and float(row[2]) >= 0, row
+
+
 @needs_curl
 def test_small_files_counts_two_api_calls_per_file() -> None:
     out = run_script("small_files.py", "--count", "20", "--size-kib", "10")
