@@ -127,11 +127,13 @@ class ProcoreClient:
         return self._all("/rest/v1.0/image_categories", {"project_id": project_id},
                          company_id=scope.company_id)
 
-    def images(self, scope: Scope, album_id: int) -> list[dict[str, Any]]:
+    def images(self, scope: Scope, album_id: int | None) -> list[dict[str, Any]]:
+        """The project's photos in one album, or in every album when ``album_id`` is None."""
         project_id = scope.require_project("Photos")
-        return self._all("/rest/v1.0/images",
-                         {"project_id": project_id, "image_category_id": album_id},
-                         company_id=scope.company_id)
+        params: dict[str, Any] = {"project_id": project_id}
+        if album_id is not None:
+            params["image_category_id"] = album_id
+        return self._all("/rest/v1.0/images", params, company_id=scope.company_id)
 
     # -- uploads ------------------------------------------------------------------------------
 
