@@ -131,8 +131,14 @@ def test_kill_mid_segments_then_resume(sandbox: Sandbox, env: dict[str, str],
             break
         time.sleep(0.05)
     time.sleep(0.3)  # let the journal record the second ETag
+    # Meanwhile another command asks how things stand: the file is being sent elsewhere.
+    [row] = [json.loads(line) for line in _run(["status", "--json"], env).stdout.splitlines()]
+    assert row["state"] == "uploading" and "another" in row["error"], row
+    assert 0 < row["bytes_done"] < len(data)
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=10)
+    [row] = [json.loads(line) for line in _run(["status", "--json"], env).stdout.splitlines()]
+    assert row["state"] == "queued" and not row["error"], "nothing sends it after the kill"
     sandbox.faults.clear()
     sandbox.clear_request_log()
     result = _run(["resume", "--json"], env)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from uploader_gui.config import Environment, Settings, resolve_environment
+from uploader_gui.journal.claims import UploadClaims
 from uploader_gui.journal.store import Journal, JournalCorrupt, Phase
 from uploader_gui.procore.client import ProcoreClient, Scope
 from uploader_gui.procore.errors import ProcoreError
@@ -206,14 +207,19 @@ def resume(args: argparse.Namespace) -> int:
 def status(args: argparse.Namespace) -> int:
     journal = open_journal()
     recovered = journal.recovered_from is not None
+    claims = UploadClaims(journal.path)
     try:
         journal.prune(Settings.load().history_days)
         items = journal.items()
         for item in items:
             if not item.state.finished:
-                # A run that was killed never wrote its progress: count what storage confirmed.
+                # Progress is journalled per stored segment, not per byte: count what storage
+                # confirmed. An upload another window or command is sending says so.
                 item.bytes_done = max(item.bytes_done, _confirmed_bytes(journal, item))
+                if claims.held_elsewhere(item.id):
+                    item.state, item.error = UploadState.UPLOADING, SENT_ELSEWHERE
     finally:
+        claims.close()
         journal.close()
     code = EXIT_FAILED if recovered else EXIT_OK
     if args.json:
@@ -230,6 +236,10 @@ def status(args: argparse.Namespace) -> int:
             line += f"  ({item.error})"
         print(line)
     return code
+
+
+#: What ``status`` says of an upload another process is sending at that moment.
+SENT_ELSEWHERE = "being sent by another Procore Uploader window or command"
 
 
 def _confirmed_bytes(journal: Journal, item: UploadItem) -> int:

@@ -26,10 +26,13 @@ def test_a_claim_excludes_other_processes_until_the_holder_dies(tmp_path: Path) 
     claims = UploadClaims(journal)
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        assert claims.held_elsewhere(5) and not claims.held_elsewhere(6)
         assert not claims.claim(5), "upload 5 is being sent by the other process"
         assert claims.claim(6) and claims.claim(4), "other uploads are free"
+        assert not claims.held_elsewhere(6), "held here, not elsewhere"
         holder.kill()  # as a crash would: the system drops its locks
         holder.wait()
+        assert not claims.held_elsewhere(5)
         assert claims.claim(5)
         assert not claims.claim(5), "not twice in one process either"
         claims.release(5)

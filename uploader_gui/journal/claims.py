@@ -43,6 +43,21 @@ class UploadClaims:
             self._held.add(upload_id)
             return True
 
+    def held_elsewhere(self, upload_id: int) -> bool:
+        """Whether another process is sending the upload now (this one claims nothing)."""
+        with self._lock:
+            if upload_id in self._held:
+                return False
+            try:
+                _lock_byte(self._fd, upload_id)
+            except OSError:
+                return True
+            try:
+                _unlock_byte(self._fd, upload_id)
+            except OSError as exc:
+                log.warning("could not release the look at upload %d: %s", upload_id, exc)
+            return False
+
     def release(self, upload_id: int) -> None:
         with self._lock:
             if upload_id not in self._held:
