@@ -185,3 +185,22 @@ def test_sandbox_command_in_one_process_upload_in_another(tmp_path: Path) -> Non
     finally:
         server.send_signal(signal.SIGINT)
         server.wait(timeout=10)
+
+
+def test_a_rate_limit_hold_is_told_once_and_the_upload_goes_on(
+        sandbox: Sandbox, env: dict[str, str], tmp_path: Path) -> None:
+    project_id = _companies(sandbox)[0]["project_ids"][0]
+    files = []
+    for name in ("a.pdf", "b.pdf"):
+        (tmp_path / name).write_bytes(os.urandom(1000))
+        files.append(str(tmp_path / name))
+    # Three calls in every six seconds: the run (8 calls) is held back at least once.
+    sandbox.rate_limit_spike = (3, 6.0)
+    result = _run(["upload", *files, "--project-id", str(project_id), "--json"], env)
+    assert result.returncode == 0, result.stderr
+    events = [json.loads(line) for line in result.stdout.splitlines()]
+    told = [e["text"] for e in events if e["event"] == "message"]
+    assert told and all("slow down" in t and "continue by themselves" in t for t in told), told
+    assert len(told) < 4, "once per hold, not every fifth of a second"
+    assert sorted(e["name"] for e in events
+                  if e["event"] == "finished" and e["state"] == "done") == ["a.pdf", "b.pdf"]

@@ -18,6 +18,7 @@ from uploader_gui.journal.claims import UploadClaims
 from uploader_gui.journal.store import Journal, JournalCorrupt, Phase
 from uploader_gui.procore.client import ProcoreClient, Scope
 from uploader_gui.procore.errors import ProcoreError
+from uploader_gui.procore.pace_notice import pace_notice
 from uploader_gui.transfer.control import TransferControl
 from uploader_gui.transfer.engine import UploadEngine
 from uploader_gui.transfer.model import (ConflictPolicy, Destination, DestinationKind,
@@ -269,11 +270,18 @@ def run_items(engine: UploadEngine, items: list[UploadItem], jobs: int,
         pool.submit(engine.run, item.id, controls[item.id], out.event) for item in items]
     for item in items:
         out.queued(item)
+    pacer = getattr(engine.client, "pacer", None)
+    said: str | None = None  # the kind of rate-limit notice printed last
     try:
         pending = set(futures)
         while pending:
             _, pending = wait(pending, timeout=0.2)
             out.tick()
+            # Procore's rate limit holding the uploads back: say so once, not every tick.
+            notice = pace_notice(pacer)
+            if notice is not None and notice.kind != said:
+                out.message(notice.text)
+            said = notice.kind if notice is not None else None
     except KeyboardInterrupt:
         for control in controls.values():
             control.pause()

@@ -308,3 +308,24 @@ def test_closing_while_uploading_can_stop_and_leaves_work_resumable(
     # The running upload was paused, not lost: the next start continues it.
     assert parts.engine.get(item.id).state is UploadState.PAUSED
     assert not window.queue.pool.running_ids()
+
+
+def test_a_rate_limit_hold_is_shown_until_it_ends(qtbot: QtBot, demo: Any, sandbox: Any,
+                                                  make_window: Any, tmp_path: Path) -> None:
+    parts: WindowParts = make_window(destination=documents_destination(demo))
+    window = parts.window
+    assert not window.pace_label.isVisible()
+    files = []
+    for name in ("one.pdf", "two.pdf", "three.pdf"):
+        (tmp_path / name).write_bytes(os.urandom(1000))
+        files.append(tmp_path / name)
+    # Three calls in every six seconds: three files (six calls) are held back at least once.
+    sandbox.rate_limit_spike = (3, 6.0)
+    window.add_paths(files)
+    qtbot.waitUntil(lambda: window.pace_label.isVisible(), timeout=20_000)
+    assert "slow down" in window.pace_label.text()
+    assert "continue by themselves" in window.pace_label.text()
+    qtbot.waitUntil(lambda: window.model.rowCount() == 3 and all(
+        it.state is UploadState.DONE for it in window.model.items()), timeout=60_000)
+    qtbot.waitUntil(lambda: not window.pace_label.isVisible(), timeout=10_000)
+    assert {"one.pdf", "two.pdf", "three.pdf"} <= names_in_sandbox(sandbox, demo.project_ids[0])

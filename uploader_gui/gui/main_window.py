@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QItemSelection, QSortFilterProxyModel, Qt, QUrl, Signal
+from PySide6.QtCore import QItemSelection, QSortFilterProxyModel, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (QAction, QCloseEvent, QDesktopServices, QDragEnterEvent,
                            QDragLeaveEvent, QDragMoveEvent, QDropEvent, QIcon, QKeySequence)
 from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QMainWindow, QMenu,
@@ -32,6 +32,7 @@ from uploader_gui.gui.settings_dialog import SettingsDialog
 from uploader_gui.gui.tasks import TaskRunner
 from uploader_gui.gui.tray import Tray
 from uploader_gui.gui.upload_queue import QueueEngine, UploadQueue
+from uploader_gui.procore.pace_notice import pace_notice
 from uploader_gui.transfer.model import ConflictPolicy, Destination, UploadItem, UploadState
 
 log = logging.getLogger(__name__)
@@ -163,6 +164,17 @@ class MainWindow(QMainWindow):
         else:
             self.demo_banner = None
         right_layout.addWidget(self.notice_label)
+        # While Procore's rate limit holds requests back, say so (the rows would look stuck).
+        self.pace_label = QLabel(self)
+        self.pace_label.setObjectName("notice")
+        self.pace_label.setWordWrap(True)
+        self.pace_label.setAccessibleName("Procore's request limit")
+        self.pace_label.hide()
+        right_layout.addWidget(self.pace_label)
+        self._pace_timer = QTimer(self)
+        self._pace_timer.setInterval(1000)
+        self._pace_timer.timeout.connect(self._update_pace)
+        self._pace_timer.start()
         right_layout.addWidget(self.drop_zone)
         right_layout.addWidget(self.table, 1)
 
@@ -413,6 +425,14 @@ class MainWindow(QMainWindow):
         self.notice_label.setText(text)
         self.notice_label.setVisible(bool(text))
 
+    def _update_pace(self) -> None:
+        """Once a second: what the client's pacer holds back (a lock, no I/O)."""
+        notice = pace_notice(getattr(self._client, "pacer", None))
+        text = notice.text if notice is not None else None
+        if text != (self.pace_label.text() if self.pace_label.isVisible() else None):
+            self.pace_label.setText(text or "")
+            self.pace_label.setVisible(text is not None)
+
     def _update_totals(self) -> None:
         totals = self.model.totals()
         self.counts_label.setText(str(totals))
@@ -531,6 +551,7 @@ class MainWindow(QMainWindow):
             return True
         self._is_shut_down = True
         self._closing = True
+        self._pace_timer.stop()
         for hook in self.before_shutdown:
             hook()
         ok = self.queue.shutdown(timeout_ms)

@@ -1,0 +1,53 @@
+"""What to tell the person while Procore's rate limit slows the uploads down.
+
+Procore allows a number of API calls an hour (and in short bursts); past it, it answers 429
+with a time to wait, and the client's :class:`~uploader_gui.procore.http.Pacer` holds every
+request until then. Without a word the uploads would just seem stuck. The window shows this
+text in its status bar and the command line prints it once per hold.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple, Protocol
+
+#: Holds shorter than this pass unmentioned (a brief spacing is not news).
+MENTION_AFTER = 3.0
+#: Spacing between requests from which "going more slowly" is worth saying.
+MENTION_INTERVAL = 1.0
+
+
+class Paced(Protocol):
+    @property
+    def holding_for(self) -> float: ...
+
+    @property
+    def interval(self) -> float: ...
+
+
+class PaceNotice(NamedTuple):
+    #: "holding" (nothing is sent until a time) or "spacing" (requests go out slowly).
+    kind: str
+    text: str
+
+
+def pace_notice(pacer: Paced | None) -> PaceNotice | None:
+    """What to say of the pacer's state now, or None when nothing is held back."""
+    if pacer is None:
+        return None
+    holding = pacer.holding_for
+    if holding >= MENTION_AFTER:
+        return PaceNotice("holding", "Procore asked the app to slow down (too many requests in "
+                          "a short time). Uploads continue by themselves in about "
+                          f"{_duration(holding)}.")
+    if pacer.interval >= MENTION_INTERVAL:
+        return PaceNotice("spacing", "Procore's limit on requests per hour is nearly used up, "
+                          "so files are added more slowly until it resets.")
+    return None
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        whole = max(1, round(seconds))
+        return f"{whole} second{'s' if whole != 1 else ''}"
+    minutes = round(seconds / 60)
+    return f"{minutes} minutes"
