@@ -204,3 +204,22 @@ def test_a_rate_limit_hold_is_told_once_and_the_upload_goes_on(
     assert len(told) < 4, "once per hold, not every fifth of a second"
     assert sorted(e["name"] for e in events
                   if e["event"] == "finished" and e["state"] == "done") == ["a.pdf", "b.pdf"]
+
+
+def test_no_connection_leaves_the_file_waiting_for_resume(sandbox: Sandbox, env: dict[str, str],
+                                                         tmp_path: Path) -> None:
+    f = tmp_path / "rfi.pdf"
+    f.write_bytes(os.urandom(2000))
+    project_id = _companies(sandbox)[0]["project_ids"][0]
+    sandbox.faults.add(Fault("reset", "create", times=None))  # Procore out of reach
+    result = _run(["upload", str(f), "--project-id", str(project_id)], env)
+    assert result.returncode == 1
+    assert "NOT FINISHED" in result.stderr and "connection" in result.stderr
+    assert "procore-uploader resume" in result.stdout + result.stderr
+    [row] = [json.loads(line) for line in _run(["status", "--json"], env).stdout.splitlines()]
+    assert row["state"] == "waiting-network"
+    sandbox.faults.clear()
+    again = _run(["resume", "--json"], env)
+    assert again.returncode == 0, again.stderr
+    docs = [d for d in sandbox.documents(project_id=project_id) if d["name"] == "rfi.pdf"]
+    assert len(docs) == 1 and sandbox.document_bytes(docs[0]["id"]) == f.read_bytes()

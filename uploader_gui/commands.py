@@ -292,6 +292,11 @@ def run_items(engine: UploadEngine, items: list[UploadItem], jobs: int,
     results = [f.result() for f in futures]
     for item in results:
         out.finished(item)
+    waiting = sum(1 for i in results if i.state is UploadState.WAITING_NETWORK)
+    if waiting:
+        out.message(f"Procore could not be reached for {waiting} file"
+                    f"{'s' if waiting != 1 else ''}. Run 'procore-uploader resume' once the "
+                    "connection is back: they continue from where they stopped.")
     return results
 
 

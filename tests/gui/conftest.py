@@ -19,6 +19,7 @@ from uploader_gui.config import Settings
 from uploader_gui.gui.main_window import MainWindow
 from uploader_gui.journal.store import Journal
 from uploader_gui.procore.client import ProcoreClient
+from uploader_gui.procore.http import RetryPolicy
 from uploader_gui.procore.tokens import StaticTokenProvider
 from uploader_gui.transfer.engine import UploadEngine
 from uploader_gui.transfer.model import (ConflictPolicy, Destination, DestinationKind,
@@ -116,14 +117,15 @@ def make_window(sandbox: Any, demo: Any, tmp_path: Path,
     made: list[WindowParts] = []
 
     def make(settings: Settings | None = None, journal_path: Path | None = None,
-             destination: Destination | None = None, show: bool = True) -> WindowParts:
+             destination: Destination | None = None, show: bool = True,
+             retry: RetryPolicy | None = None) -> WindowParts:
         settings = settings or Settings(segment_threshold_mib=5, segment_size_mib=5,
                                         parallel_files=2, parallel_segments=2)
         if destination is not None:
             settings.last_destination = destination.to_json()
         tokens = StaticTokenProvider(sandbox.issue_token(demo.user_id),
                                      identity=str(demo.user_id))
-        client = ProcoreClient(sandbox.api_url, tokens)
+        client = ProcoreClient(sandbox.api_url, tokens, retry=retry)
         journal = Journal.open(journal_path or tmp_path / "journal.sqlite3")
         engine = UploadEngine(client, journal, settings, identity=str(demo.user_id),
                               web_base="https://app.example")

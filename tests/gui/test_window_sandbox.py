@@ -329,3 +329,35 @@ def test_a_rate_limit_hold_is_shown_until_it_ends(qtbot: QtBot, demo: Any, sandb
         it.state is UploadState.DONE for it in window.model.items()), timeout=60_000)
     qtbot.waitUntil(lambda: not window.pace_label.isVisible(), timeout=10_000)
     assert {"one.pdf", "two.pdf", "three.pdf"} <= names_in_sandbox(sandbox, demo.project_ids[0])
+
+
+def test_no_connection_waits_then_continues_by_itself(qtbot: QtBot, demo: Any, sandbox: Any,
+                                                      make_window: Any, tmp_path: Path,
+                                                      monkeypatch: Any) -> None:
+    from uploader_gui.gui import upload_queue
+    from uploader_gui.procore.http import RetryPolicy
+
+    monkeypatch.setattr(upload_queue, "NETWORK_RETRY_FIRST", 0.5)
+    parts: WindowParts = make_window(destination=documents_destination(demo),
+                                     retry=RetryPolicy(attempts=2, base_delay=0.01,
+                                                       max_delay=0.02))
+    window = parts.window
+    f = tmp_path / "minutes.pdf"
+    f.write_bytes(os.urandom(2000))
+    # Procore out of reach: every create-upload connection is dropped.
+    sandbox.faults.add(Fault("reset", "create", times=None))
+    window.add_paths([f])
+    qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=10_000)
+    item = window.model.item_at(0)
+    wait_state(qtbot, window, item.id, UploadState.WAITING_NETWORK)
+    assert "continue" in (window.model.item(item.id).error or "")
+    qtbot.waitUntil(lambda: "cannot be reached" in window.notice_label.text(), timeout=5000)
+    assert str(UploadState.WAITING_NETWORK) == "Waiting for the connection"
+    assert window.model.totals().failed == 0
+
+    sandbox.faults.clear()  # the connection is back: no click needed
+    wait_state(qtbot, window, item.id, UploadState.DONE, timeout=20_000)
+    qtbot.waitUntil(lambda: "is back" in window.notice_label.text(), timeout=5000)
+    docs = [d for d in sandbox.documents(project_id=demo.project_ids[0])
+            if d["name"] == "minutes.pdf"]
+    assert len(docs) == 1 and sandbox.document_bytes(docs[0]["id"]) == f.read_bytes()

@@ -239,3 +239,39 @@ def test_killed_after_association_keeps_the_document_id(tmp_path: Path, demo: An
     assert done.web_url is not None and "/project/documents" in done.web_url
     assert len([d for d in sandbox.documents(project_id=demo.project_ids[0])
                 if d["name"] == "report.pdf"]) == 1
+
+
+def test_no_connection_waits_for_it_then_continues(tmp_path: Path, demo: Any, sandbox: Sandbox,
+                                                   settings: Any) -> None:
+    """Procore out of reach (every connection dropped) once the retries are used up: the file
+    is not failed but waits for the connection, kept in the journal; it then finishes once."""
+    from uploader_gui.procore.http import RetryPolicy
+    from uploader_gui.sandbox import Fault
+    from uploader_gui.transfer.engine import CONTINUES_LATER
+
+    client = ProcoreClient(sandbox.api_url,
+                           StaticTokenProvider(sandbox.issue_token(demo.user_id),
+                                               identity=str(demo.user_id)),
+                           retry=RetryPolicy(attempts=2, base_delay=0.01, max_delay=0.02))
+    journal = Journal.open(tmp_path / "journal.sqlite3")
+    engine = UploadEngine(client, journal, settings)
+    try:
+        f = tmp_path / "site plan.pdf"
+        f.write_bytes(os.urandom(3000))
+        [item] = engine.add([f], _dest(demo)).items
+        sandbox.faults.add(Fault("reset", "create", times=None))
+        waited = engine.run(item.id, TransferControl())
+        assert waited.state is UploadState.WAITING_NETWORK, waited.error
+        assert waited.error is not None and "connection" in waited.error
+        assert waited.error.endswith(CONTINUES_LATER)
+        assert [i.id for i in engine.unfinished()] == [item.id], "kept to continue"
+        sandbox.faults.clear()
+        done = engine.run(engine.retry(item.id).id, TransferControl())
+        assert done.state is UploadState.DONE and done.error is None
+        docs = [d for d in sandbox.documents(project_id=demo.project_ids[0])
+                if d["name"] == "site plan.pdf"]
+        assert len(docs) == 1 and sandbox.document_bytes(docs[0]["id"]) == f.read_bytes()
+    finally:
+        engine.close()
+        journal.close()
+        client.close()

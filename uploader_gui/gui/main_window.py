@@ -397,7 +397,8 @@ class MainWindow(QMainWindow):
         self.pause_action.setEnabled(any(not s.finished and s is not UploadState.PAUSED
                                          for s in states))
         self.resume_action.setEnabled(bool(states & {UploadState.PAUSED,
-                                                     UploadState.WAITING_SIGN_IN}))
+                                                     UploadState.WAITING_SIGN_IN,
+                                                     UploadState.WAITING_NETWORK}))
         self.cancel_action.setEnabled(any(not s.finished for s in states))
         self.retry_action.setEnabled(bool(states & {UploadState.FAILED, UploadState.CANCELLED}))
         self.open_web_action.setEnabled(any(item.web_url for item in items))

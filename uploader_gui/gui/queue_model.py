@@ -311,7 +311,8 @@ class QueueModel(QAbstractTableModel):
                 totals.done += 1
             elif state is UploadState.FAILED:
                 totals.failed += 1
-            elif state is UploadState.PAUSED or state is UploadState.WAITING_SIGN_IN:
+            elif state in (UploadState.PAUSED, UploadState.WAITING_SIGN_IN,
+                           UploadState.WAITING_NETWORK):
                 totals.paused += 1
             if state is not UploadState.CANCELLED:
                 totals.bytes_total += item.size

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Protocol
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from uploader_gui.gui.signals import emit
 from uploader_gui.gui.queue_model import QueueModel
@@ -26,9 +26,15 @@ log = logging.getLogger(__name__)
 
 #: States a start-up resumes by itself; a paused file waits for the person.
 RESUME_AT_START = {UploadState.QUEUED, UploadState.HASHING, UploadState.UPLOADING,
-                   UploadState.FINISHING, UploadState.WAITING_SIGN_IN}
+                   UploadState.FINISHING, UploadState.WAITING_SIGN_IN,
+                   UploadState.WAITING_NETWORK}
 #: States "Resume" and "Retry" put back in the queue.
-RESUMABLE = {UploadState.PAUSED, UploadState.WAITING_SIGN_IN}
+RESUMABLE = {UploadState.PAUSED, UploadState.WAITING_SIGN_IN, UploadState.WAITING_NETWORK}
+#: Seconds before uploads waiting for the connection are tried again: the first wait, then
+#: each wait twice the one before, up to the last (the network may be back any moment, and
+#: a sleeping laptop's timers fire when it wakes).
+NETWORK_RETRY_FIRST = 10.0
+NETWORK_RETRY_LONGEST = 120.0
 RETRYABLE = {UploadState.FAILED, UploadState.CANCELLED}
 
 
@@ -110,6 +116,12 @@ class UploadQueue(QObject):
         self._batch_done = 0
         self._batch_failed = 0
         self._adding = 0
+        # Uploads waiting for the connection are tried again by this timer (see
+        # _wait_for_network); the wait doubles while Procore stays out of reach.
+        self._network_timer = QTimer(self)
+        self._network_timer.setSingleShot(True)
+        self._network_timer.timeout.connect(self._retry_waiting_for_network)
+        self._network_wait = NETWORK_RETRY_FIRST
 
     # -- start-up and adding ------------------------------------------------------------------
 
@@ -244,6 +256,12 @@ class UploadQueue(QObject):
             emit(self.item_failed, item)
         elif item.state in (UploadState.DONE, UploadState.SKIPPED):
             self._batch_done += 1
+            if self._network_wait != NETWORK_RETRY_FIRST or self._network_timer.isActive():
+                emit(self.notice, "The connection to Procore is back: the uploads that waited "
+                                  "for it continue.")
+            self._network_wait = NETWORK_RETRY_FIRST  # Procore answers again
+        elif item.state is UploadState.WAITING_NETWORK:
+            self._wait_for_network()
         elif item.state is UploadState.WAITING_SIGN_IN:
             emit(self.notice, "Procore asked to sign in again. The uploads continue after you "
                              "sign in; nothing already sent is lost.")
@@ -269,7 +287,23 @@ class UploadQueue(QObject):
         log.warning("queue operation failed: %s", exc)
         emit(self.notice, f"Something went wrong: {exc}")
 
+    def _wait_for_network(self) -> None:
+        if not self._network_timer.isActive():
+            self._network_timer.start(int(self._network_wait * 1000))
+            n = sum(1 for it in self.model.items() if it.state is UploadState.WAITING_NETWORK)
+            emit(self.notice, f"Procore cannot be reached right now. {n} upload"
+                              f"{'s wait' if n != 1 else ' waits'} and "
+                              f"{'continue' if n != 1 else 'continues'} by itself when the "
+                              f"connection is back (next try in {round(self._network_wait)} s).")
+
+    @Slot()
+    def _retry_waiting_for_network(self) -> None:
+        self._network_wait = min(self._network_wait * 2, NETWORK_RETRY_LONGEST)
+        self.resume([it.id for it in self.model.items()
+                     if it.state is UploadState.WAITING_NETWORK])
+
     def shutdown(self, timeout_ms: int = 5000) -> bool:
         """Pause every running upload (resumable next time) and stop the workers."""
+        self._network_timer.stop()
         self.model.stop()
         return self.pool.shutdown(timeout_ms)

@@ -22,7 +22,7 @@ from uploader_gui.journal.claims import UploadClaims
 from uploader_gui.journal.store import Journal, Phase
 from uploader_gui.procore.abort import watching
 from uploader_gui.procore.client import ProcoreClient, Scope
-from uploader_gui.procore.errors import Cancelled, ProcoreError, SignInRequired
+from uploader_gui.procore.errors import Cancelled, NetworkError, ProcoreError, SignInRequired
 from uploader_gui.procore.storage import StorageClient
 from uploader_gui.transfer import association, storage_flows
 from uploader_gui.transfer.control import TransferControl
@@ -39,6 +39,8 @@ log = logging.getLogger(__name__)
 EVENT_INTERVAL = 0.1
 #: A file that keeps changing while it is read is given up after this many fresh starts.
 MAX_RESTARTS = 2
+#: Added to a network failure's words when the upload waits for the connection.
+CONTINUES_LATER = "The upload continues from where it stopped once Procore can be reached."
 BUSY_ELSEWHERE = ("Another Procore Uploader (a window or a command) is uploading this file right "
                   "now, so it is not sent a second time here.")
 
@@ -113,7 +115,7 @@ class UploadEngine:
         """Queue a failed or cancelled file again; it continues from what is in storage."""
         item = self.journal.get(upload_id)
         if item.state in {UploadState.FAILED, UploadState.CANCELLED, UploadState.PAUSED,
-                          UploadState.WAITING_SIGN_IN}:
+                          UploadState.WAITING_SIGN_IN, UploadState.WAITING_NETWORK}:
             self.journal.update(upload_id, state=UploadState.QUEUED, error=None)
         return self.journal.get(upload_id)
 
@@ -209,6 +211,12 @@ class UploadEngine:
                 return (UploadState.CANCELLED if control.cancelled else UploadState.PAUSED), None
             except SignInRequired as exc:
                 return UploadState.WAITING_SIGN_IN, exc.message
+            except NetworkError as exc:
+                if not exc.retryable:  # e.g. a certificate that cannot be verified
+                    return UploadState.FAILED, exc.message
+                # Retries are used up but nothing is wrong with the file: the network is down
+                # or the laptop slept. The journal keeps every step; it goes on from there.
+                return UploadState.WAITING_NETWORK, f"{exc.message} {CONTINUES_LATER}"
             except FileChanged as exc:
                 restarts += 1
                 if not _file_still_there(item):

@@ -22,6 +22,8 @@ class UploadState(enum.Enum):
     PAUSED = "paused"
     #: Waiting for the person to sign in again; nothing is lost.
     WAITING_SIGN_IN = "waiting-sign-in"
+    #: Procore could not be reached (no network, the laptop asleep); tried again by itself.
+    WAITING_NETWORK = "waiting-network"
     #: In Procore.
     DONE = "done"
     #: Not uploaded because a file of that name exists and the policy says skip.
@@ -51,6 +53,7 @@ _STATE_LABELS = {
     UploadState.FINISHING: "Finishing",
     UploadState.PAUSED: "Paused",
     UploadState.WAITING_SIGN_IN: "Waiting for sign-in",
+    UploadState.WAITING_NETWORK: "Waiting for the connection",
     UploadState.DONE: "Done",
     UploadState.SKIPPED: "Skipped (already in Procore)",
     UploadState.FAILED: "Failed",
