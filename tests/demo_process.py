@@ -65,10 +65,9 @@ def start(command: Sequence[str], env: dict[str, str]) -> subprocess.Popen[bytes
     return proc
 
 
-def demo_folder(env: dict[str, str]) -> Path | None:
-    """The running demo's folder (the one holding its journal), if it has made one yet."""
-    found = sorted(Path(env["TMPDIR"]).glob("procore-uploader-demo-*/journal.sqlite3"))
-    return found[0].parent if found else None
+def demo_folders(env: dict[str, str]) -> list[Path]:
+    """Every demo folder under the process's TMPDIR, a killed run's too."""
+    return [j.parent for j in Path(env["TMPDIR"]).glob("procore-uploader-demo-*/journal.sqlite3")]
 
 
 def journal_states(folder: Path) -> dict[str, str]:
@@ -90,9 +89,12 @@ def stored_copies(folder: Path, data: bytes) -> list[Path]:
 def wait_until_uploaded(env: dict[str, str], path: Path, proc: subprocess.Popen[bytes],
                         timeout: float = 60) -> Path:
     """Waits for ``path`` to be done in the demo's journal with its bytes in its storage."""
-    folder = wait_for(lambda: demo_folder(env), "the demo's folder", timeout, proc)
-    wait_for(lambda: journal_states(folder).get(path.name) == "done",
-             f"{path.name} to be uploaded", timeout, proc)
+    def done_in() -> Path | None:
+        # The folder of whichever demo took the file (a killed run's folder may be there too).
+        return next((f for f in demo_folders(env)
+                     if journal_states(f).get(path.name) == "done"), None)
+
+    folder = wait_for(done_in, f"{path.name} to be uploaded", timeout, proc)
     assert stored_copies(folder, path.read_bytes()), "the bytes are in the demo's storage"
     return folder
 
