@@ -34,11 +34,7 @@ class UploadClaims:
     def claim(self, upload_id: int) -> bool:
         """True when this process may send the upload; False while another process sends it."""
         with self._lock:
-            if upload_id in self._held:
-                return False
-            try:
-                _lock_byte(self._fd, upload_id)
-            except OSError:
+            if upload_id in self._held or not self._lock_byte(upload_id):
                 return False
             self._held.add(upload_id)
             return True
@@ -48,14 +44,9 @@ class UploadClaims:
         with self._lock:
             if upload_id in self._held:
                 return False
-            try:
-                _lock_byte(self._fd, upload_id)
-            except OSError:
+            if not self._lock_byte(upload_id):
                 return True
-            try:
-                _unlock_byte(self._fd, upload_id)
-            except OSError as exc:
-                log.warning("could not release the look at upload %d: %s", upload_id, exc)
+            self._unlock_byte(upload_id)  # it was only a look
             return False
 
     def release(self, upload_id: int) -> None:
@@ -63,10 +54,22 @@ class UploadClaims:
             if upload_id not in self._held:
                 return
             self._held.discard(upload_id)
-            try:
-                _unlock_byte(self._fd, upload_id)
-            except OSError as exc:  # the claim ends with the process anyway
-                log.warning("could not release the claim on upload %d: %s", upload_id, exc)
+            self._unlock_byte(upload_id)
+
+    def _lock_byte(self, upload_id: int) -> bool:
+        """Take the upload's byte; False when another process holds it. Under ``_lock``."""
+        try:
+            _lock_byte(self._fd, upload_id)
+        except OSError:
+            return False
+        return True
+
+    def _unlock_byte(self, upload_id: int) -> None:
+        """Give the upload's byte back. Under ``_lock``."""
+        try:
+            _unlock_byte(self._fd, upload_id)
+        except OSError as exc:  # the lock ends with the process anyway
+            log.warning("could not release the claim on upload %d: %s", upload_id, exc)
 
     def close(self) -> None:
         with self._lock:
