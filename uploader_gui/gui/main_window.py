@@ -31,7 +31,7 @@ from uploader_gui.gui.queue_model import (COL_DESTINATION, COL_NAME, COL_PROGRES
 from uploader_gui.gui.settings_dialog import SettingsDialog
 from uploader_gui.gui.tasks import TaskRunner
 from uploader_gui.gui.tray import Tray
-from uploader_gui.gui.upload_queue import QueueEngine, UploadQueue
+from uploader_gui.gui.upload_queue import RESUMABLE, RETRYABLE, QueueEngine, UploadQueue
 from uploader_gui.procore.pace_notice import pace_notice
 from uploader_gui.transfer.model import ConflictPolicy, Destination, UploadItem, UploadState
 
@@ -396,11 +396,9 @@ class MainWindow(QMainWindow):
         states = {item.state for item in items}
         self.pause_action.setEnabled(any(not s.finished and s is not UploadState.PAUSED
                                          for s in states))
-        self.resume_action.setEnabled(bool(states & {UploadState.PAUSED,
-                                                     UploadState.WAITING_SIGN_IN,
-                                                     UploadState.WAITING_NETWORK}))
+        self.resume_action.setEnabled(bool(states & RESUMABLE))
         self.cancel_action.setEnabled(any(not s.finished for s in states))
-        self.retry_action.setEnabled(bool(states & {UploadState.FAILED, UploadState.CANCELLED}))
+        self.retry_action.setEnabled(bool(states & RETRYABLE))
         self.open_web_action.setEnabled(any(item.web_url for item in items))
         self.show_file_action.setEnabled(bool(items))
 
@@ -429,10 +427,10 @@ class MainWindow(QMainWindow):
     def _update_pace(self) -> None:
         """Once a second: what the client's pacer holds back (a lock, no I/O)."""
         notice = pace_notice(getattr(self._client, "pacer", None))
-        text = notice.text if notice is not None else None
-        if text != (self.pace_label.text() if self.pace_label.isVisible() else None):
-            self.pace_label.setText(text or "")
-            self.pace_label.setVisible(text is not None)
+        text = notice.text if notice is not None else ""
+        if text != self.pace_label.text():
+            self.pace_label.setText(text)
+            self.pace_label.setVisible(bool(text))
 
     def _update_totals(self) -> None:
         totals = self.model.totals()
