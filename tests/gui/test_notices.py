@@ -45,3 +45,34 @@ def test_a_name_changed_for_procore_is_told_when_added(
     qtbot.waitUntil(lambda: parts.window.model.totals().done == 1, timeout=20_000)
     assert "Level 2- plan-.pdf" in {d["name"] for d in sandbox.documents(
         project_id=demo.project_ids[0])}
+
+
+def test_a_drop_at_start_up_is_not_told_as_left_from_last_time(
+        qtbot: QtBot, demo: Any, sandbox: Any, make_window: Any, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The window reads the journal at start-up off its thread; a file dropped meanwhile may be
+    in the journal by then. It is the drop's to queue, not an upload "from last time"."""
+    import threading
+
+    from uploader_gui.sandbox.faults import Fault
+    from uploader_gui.transfer.engine import UploadEngine
+
+    dropped = threading.Event()
+    original = UploadEngine.unfinished
+
+    def read_after_the_drop(self: UploadEngine) -> list[Any]:
+        dropped.wait(10)
+        return original(self)
+
+    monkeypatch.setattr(UploadEngine, "unfinished", read_after_the_drop)
+    sandbox.faults.add(Fault("stall", "storage_post", seconds=2))  # still unfinished when read
+    parts: WindowParts = make_window(destination=documents_destination(demo))
+    f = tmp_path / "drawing.pdf"
+    f.write_bytes(b"%PDF drawing")
+    parts.window.add_paths([f])
+    qtbot.waitUntil(lambda: parts.window.model.rowCount() == 1, timeout=10_000)
+    with qtbot.waitSignal(parts.window.queue.loaded, timeout=10_000):
+        dropped.set()
+    assert "from last time" not in parts.window.notice_label.text()
+    assert "1 file added to the queue." in parts.window.notice_label.text()
+    qtbot.waitUntil(lambda: parts.window.model.totals().done == 1, timeout=20_000)

@@ -7,6 +7,7 @@ pause and cancel of a running upload act at once (they set flags the engine poll
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Protocol
@@ -127,8 +128,13 @@ class UploadQueue(QObject):
 
     def load(self) -> None:
         """Show the journal's items and continue the unfinished ones."""
+        # Files added from now on (a drop right at start-up) may be in the journal by the
+        # time it is read: they are their adder's to queue, not "unfinished from last time".
+        since = time.time()
+
         def read() -> tuple[list[UploadItem], list[UploadItem]]:
-            return self.engine.items(), self.engine.unfinished()
+            return self.engine.items(), [it for it in self.engine.unfinished()
+                                         if it.created_at < since]
 
         self._tasks.submit(read, self._on_loaded, self._report_error)
 
