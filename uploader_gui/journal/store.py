@@ -421,9 +421,8 @@ def _connect(path: Path) -> sqlite3.Connection:
     if not path.exists():
         # Created readable by the user only, before SQLite opens it.
         os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-    db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
+    db = _open(path)
     try:
-        db.row_factory = sqlite3.Row
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=FULL")
         db.execute("PRAGMA foreign_keys=ON")
@@ -445,9 +444,15 @@ def _connect(path: Path) -> sqlite3.Connection:
 
 def _connect_reader(path: Path) -> sqlite3.Connection:
     """A read-only connection to the journal ``_connect`` has opened (and set up)."""
+    db = _open(path)
+    db.execute("PRAGMA query_only=ON")
+    return db
+
+
+def _open(path: Path) -> sqlite3.Connection:
+    """A connection any thread may use (under the journal's locks), rows by column name."""
     db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
     db.row_factory = sqlite3.Row
-    db.execute("PRAGMA query_only=ON")
     return db
 
 
