@@ -238,6 +238,12 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
+def limits(clock: FakeClock, limit: int, remaining: int, reset_in: float) -> dict[str, str]:
+    """Procore's rate-limit headers: ``remaining`` of ``limit`` left, reset ``reset_in`` s on."""
+    return {"X-Rate-Limit-Limit": str(limit), "X-Rate-Limit-Remaining": str(remaining),
+            "X-Rate-Limit-Reset": str(clock.time() + reset_in)}
+
+
 class FakeTokens:
     """A TokenProvider double: hands out tokens in turn, each rejection moves to the next."""
 

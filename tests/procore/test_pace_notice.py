@@ -6,52 +6,40 @@ from __future__ import annotations
 from uploader_gui.procore.http import Pacer
 from uploader_gui.procore.pace_notice import pace_notice
 
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
+from .conftest import FakeClock, limits
 
 
-def test_nothing_is_said_while_requests_flow() -> None:
-    pacer = Pacer(clock=Clock())
+def test_nothing_is_said_while_requests_flow(clock: FakeClock) -> None:
+    pacer = Pacer(clock=clock.time)
     assert pace_notice(pacer) is None
     assert pace_notice(None) is None
     pacer.hold(2.0)  # a short hold is not news
     assert pace_notice(pacer) is None
 
 
-def test_a_hold_says_when_uploads_continue_and_ends_with_it() -> None:
-    clock = Clock()
-    pacer = Pacer(clock=clock)
+def test_a_hold_says_when_uploads_continue_and_ends_with_it(clock: FakeClock) -> None:
+    pacer = Pacer(clock=clock.time)
     pacer.hold(125.0)
     notice = pace_notice(pacer)
     assert notice is not None and notice.kind == "holding"
     assert "slow down" in notice.text and "about 2 minutes" in notice.text
-    clock.now += 115.0
+    clock.sleep(115.0)
     notice = pace_notice(pacer)
     assert notice is not None and "about 10 seconds" in notice.text
-    clock.now += 10.0
+    clock.sleep(10.0)
     assert pace_notice(pacer) is None
 
 
-def test_an_exhausted_limit_holds_until_its_reset() -> None:
-    clock = Clock()
-    pacer = Pacer(clock=clock)
-    pacer.observe({"X-Rate-Limit-Limit": "3600", "X-Rate-Limit-Remaining": "0",
-                   "X-Rate-Limit-Reset": str(int(clock.now + 40))})
+def test_an_exhausted_limit_holds_until_its_reset(clock: FakeClock) -> None:
+    pacer = Pacer(clock=clock.time)
+    pacer.observe(limits(clock, 3600, 0, 40))
     notice = pace_notice(pacer)
     assert notice is not None and "about 40 seconds" in notice.text
 
 
-def test_a_nearly_used_up_limit_says_files_go_more_slowly() -> None:
-    clock = Clock()
-    pacer = Pacer(clock=clock)
-    # 20 calls left for the next 10 minutes: one every 30 s.
-    pacer.observe({"X-Rate-Limit-Limit": "3600", "X-Rate-Limit-Remaining": "20",
-                   "X-Rate-Limit-Reset": str(int(clock.now + 600))})
+def test_a_nearly_used_up_limit_says_files_go_more_slowly(clock: FakeClock) -> None:
+    pacer = Pacer(clock=clock.time)
+    pacer.observe(limits(clock, 3600, 20, 600))  # 20 calls left for 10 minutes: one every 30 s
     notice = pace_notice(pacer)
     assert notice is not None and notice.kind == "spacing"
     assert "nearly used up" in notice.text

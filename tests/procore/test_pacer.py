@@ -8,12 +8,7 @@ import time
 from uploader_gui.procore.client import ProcoreClient
 from uploader_gui.procore.http import RELEASE_GAP, Pacer
 
-from .conftest import FakeClock, FakeTokens, Reply, ScriptedServer
-
-
-def limits(clock: FakeClock, limit: int, remaining: int, reset_in: float) -> dict[str, str]:
-    return {"X-Rate-Limit-Limit": str(limit), "X-Rate-Limit-Remaining": str(remaining),
-            "X-Rate-Limit-Reset": str(clock.time() + reset_in)}
+from .conftest import FakeClock, FakeTokens, Reply, ScriptedServer, limits
 
 
 def test_no_spacing_while_plenty_remains(clock: FakeClock) -> None:
