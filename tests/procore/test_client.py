@@ -73,7 +73,9 @@ def test_method_table_paths_and_bodies(client: ProcoreClient, server: ScriptedSe
     client.create_upload(PROJECT, {"response_filename": "a.pdf", "size": 3})
     client.create_upload(COMPANY, {"response_filename": "a.pdf"})
     client.show_upload(PROJECT, "UU1")
-    client.complete_upload(COMPANY, "UU2", ['"abc"', "def"])
+    client.complete_upload(COMPANY, "UU2", [
+        {"size": 5242880, "sha256": "a" * 64, "md5": "b" * 32, "etag": '"abc"'},
+        {"size": 3, "sha256": "c" * 64, "md5": None, "etag": "def"}])
     client.create_image(PROJECT, "UU3", "site.jpg", 9)
     calls = [(s.method, s.path, {k: v[0] for k, v in s.query.items()}) for s in server.requests]
     assert calls == [
@@ -95,7 +97,9 @@ def test_method_table_paths_and_bodies(client: ProcoreClient, server: ScriptedSe
     assert bodies[2] == {"folder": {"name": "Drawings", "parent_id": 5}}
     assert bodies[3] == {"folder": {"name": "Top"}}
     assert bodies[6] == {"response_filename": "a.pdf", "size": 3}
-    assert bodies[9] == {"segments": [{"etag": "abc"}, {"etag": "def"}]}
+    assert bodies[9] == {"segments": [
+        {"size": 5242880, "sha256": "a" * 64, "md5": "b" * 32, "etag": "abc"},
+        {"size": 3, "sha256": "c" * 64, "etag": "def"}]}
     assert bodies[10] == {"upload_uuid": "UU3", "image_name": "site.jpg",
                           "image": {"image_category_id": 9}}
     assert all(s.headers["content-type"] == "application/json"

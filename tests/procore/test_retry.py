@@ -68,7 +68,8 @@ def test_get_gives_up_after_the_attempts(client: ProcoreClient, server: Scripted
 def test_patch_retries_freely(client: ProcoreClient, server: ScriptedServer) -> None:
     server.replies = [Reply(500, {})]
     server.route = lambda seen: Reply(200, {"status": "complete"})
-    assert client.complete_upload(SCOPE, "U", ["e"]) == {"status": "complete"}
+    assert client.complete_upload(
+        SCOPE, "U", [{"size": 1, "sha256": "a" * 64, "etag": "e"}]) == {"status": "complete"}
     assert [s.method for s in server.requests] == ["PATCH", "PATCH"]
 
 

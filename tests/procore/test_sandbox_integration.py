@@ -82,7 +82,8 @@ def segmented_upload(world: World, scope: Scope, path: Path, sizes: list[int]) -
         offset += size
     assert etags == [s["md5"] for s in segments]
     uuid = str(answer["uuid"])
-    done = world.client.complete_upload(scope, uuid, etags)
+    done = world.client.complete_upload(
+        scope, uuid, [dict(s, etag=e) for s, e in zip(segments, etags, strict=True)])
     assert done["status"] == "complete"
     assert world.client.show_upload(scope, uuid)["uuid"] == uuid
     return uuid

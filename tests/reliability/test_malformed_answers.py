@@ -121,7 +121,8 @@ def test_client_turns_any_answer_into_data_or_a_clear_error(
         call = {
             "create": lambda: client.create_upload(scope, {"response_filename": "a.pdf"}),
             "show": lambda: client.show_upload(scope, uuid),
-            "patch": lambda: client.complete_upload(scope, uuid, ["e1"]),
+            "patch": lambda: client.complete_upload(
+                scope, uuid, [{"size": 1, "sha256": "a" * 64, "etag": "e1"}]),
             "associate": lambda: client.create_file(scope, uuid, "a.pdf", None),
             "folders": lambda: client.root_folder(scope),
             "api": lambda: client.projects(demo.company_id),

@@ -81,9 +81,17 @@ class Api:
         return self.storage.post(upload["url"], data=form, files={"file": ("plan.pdf", data)},
                                  timeout=10, **kwargs)
 
-    def complete(self, uuid: str, etags: list[str], **kwargs: Any) -> requests.Response:
-        return self.patch(f"{self.uploads_path}/{uuid}",
-                          json={"segments": [{"etag": e} for e in etags]}, **kwargs)
+    def complete(self, uuid: str, etags: list[str],
+                 segments: list[dict[str, Any]] | None = None,
+                 **kwargs: Any) -> requests.Response:
+        """PATCH the ETags; with ``segments`` (the create answer's) as v1.1 wants them:
+        size, sha256, md5 when declared, and etag for every segment, in creation order."""
+        if segments is None:
+            items: list[dict[str, Any]] = [{"etag": e} for e in etags]
+        else:
+            items = [dict({k: s[k] for k in ("size", "sha256", "md5") if s.get(k)}, etag=e)
+                     for s, e in zip(segments, etags, strict=False)]
+        return self.patch(f"{self.uploads_path}/{uuid}", json={"segments": items}, **kwargs)
 
     def finished_upload(self, data: bytes = b"%PDF-1.7 plan", *,
                         token: str | None = None) -> str:
@@ -103,7 +111,7 @@ class Api:
             answer = self.put_part(segment, data)
             assert answer.status_code == 200, answer.text
             etags.append(answer.headers["ETag"].strip('"'))
-        done = self.complete(upload["uuid"], etags)
+        done = self.complete(upload["uuid"], etags, upload["segments"])
         assert done.status_code == 200, done.text
         return str(upload["uuid"])
 

@@ -142,7 +142,9 @@ def test_photo_with_the_documented_shape(api: Api, sandbox: Sandbox) -> None:
                                       "description": "North side"}})
     assert answer.status_code == 201
     body = answer.json()
-    assert body["name"] == "Level 3 pour.jpg" and body["image_category_id"] == api.demo.album_id
+    assert body["filename"] == "Level 3 pour.jpg"
+    assert body["image_category_id"] == api.demo.album_id
+    assert "name" not in body  # List Images: a photo's name is its filename
     [photo] = sandbox.images(api.project_id)
     assert sandbox.image_bytes(photo["id"]) == b"\xff\xd8jpeg"
 
@@ -164,3 +166,39 @@ def test_photo_album_must_belong_to_the_project(api: Api, sandbox: Sandbox) -> N
                             "image": {"image_category_id": foreign}})
     assert answer.status_code == 422
     assert sandbox.images(api.project_id) == []
+
+
+def _photo(api: Api, body: dict[str, object]) -> object:
+    return api.post("/rest/v1.0/images", params={"project_id": api.project_id}, json=body)
+
+
+def test_photo_without_an_album_needs_an_image_attribute(api: Api, sandbox: Sandbox) -> None:
+    """Create Image: ``image`` is required and "at least one attribute is required even when
+    an 'upload_uuid' key is provided"; with one, no album is fine (the photo has none)."""
+    uuid = api.finished_upload(b"\xff\xd8loose")
+    for image in (None, {}, {"unknown": 1}):
+        body: dict[str, object] = {"upload_uuid": uuid, "image_name": "Loose.jpg"}
+        if image is not None:
+            body["image"] = image
+        refused = _photo(api, body)
+        assert refused.status_code == 400, image  # type: ignore[attr-defined]
+    assert sandbox.images(api.project_id) == []
+    made = _photo(api, {"upload_uuid": uuid, "image_name": "Loose.jpg",
+                        "image": {"private": False}})
+    assert made.status_code == 201  # type: ignore[attr-defined]
+    assert made.json()["image_category_id"] is None  # type: ignore[attr-defined]
+
+
+def test_photo_needs_image_name(api: Api, sandbox: Sandbox) -> None:
+    refused = _photo(api, {"upload_uuid": api.finished_upload(),
+                           "image": {"image_category_id": api.demo.album_id}})
+    assert refused.status_code == 422  # type: ignore[attr-defined]
+    assert "image_name" in refused.json()["errors"]  # type: ignore[attr-defined]
+    assert sandbox.images(api.project_id) == []
+
+
+def test_photos_are_listed_by_filename(api: Api) -> None:
+    assert _photo(api, {"upload_uuid": api.finished_upload(), "image_name": "Pour.jpg",
+                        "image": {"private": False}}).status_code == 201  # type: ignore
+    listed = api.get("/rest/v1.0/images", params={"project_id": api.project_id}).json()
+    assert [(p.get("filename"), "name" in p) for p in listed] == [("Pour.jpg", False)]

@@ -107,7 +107,9 @@ def test_delay_after_commit_does_the_work_first(api: Api, sandbox: Sandbox,
     sandbox.faults.add(Fault("delay_after_commit", "patch", seconds=30))
     with pytest.raises(requests.Timeout):
         api.session.patch(f"{api.sb.api_url}{api.uploads_path}/{created['uuid']}",
-                          json={"segments": [{"etag": e} for e in etags]},
+                          json={"segments": [dict(s, etag=e) for s, e in zip(
+                              [{k: g[k] for k in ("size", "sha256", "md5")}
+                               for g in created["segments"]], etags, strict=True)]},
                           headers=api.headers(), timeout=0.5)
     shown = api.get(f"{api.uploads_path}/{created['uuid']}")
     assert shown.json()["status"] == "complete"

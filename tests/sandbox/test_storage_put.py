@@ -141,11 +141,12 @@ def test_reput_replaces_the_part(api: Api, sandbox: Sandbox, two_parts: list[byt
     assert api.put_part(first, two_parts[0]).status_code == 200
     assert api.put_part(last, b"Y").status_code == 400  # wrong bytes: part not stored
     assert api.complete(created["uuid"], [hashlib.md5(two_parts[0]).hexdigest(),
-                                          hashlib.md5(b"Z").hexdigest()]).status_code == 422
+                                          hashlib.md5(b"Z").hexdigest()],
+                        created["segments"]).status_code == 422
     again = api.put_part(last, b"Z")
     assert again.status_code == 200
     etags = [hashlib.md5(two_parts[0]).hexdigest(), again.headers["ETag"].strip('"')]
-    assert api.complete(created["uuid"], etags).status_code == 200
+    assert api.complete(created["uuid"], etags, created["segments"]).status_code == 200
     file_id = api.create_file(created["uuid"], "model.ifc").json()["id"]
     assert sandbox.document_bytes(file_id) == b"".join(two_parts)
 
@@ -153,7 +154,7 @@ def test_reput_replaces_the_part(api: Api, sandbox: Sandbox, two_parts: list[byt
 def test_put_after_completion_is_refused(api: Api, two_parts: list[bytes]) -> None:
     created = api.create_segmented(two_parts)
     etags = [api.put_part(s, d).headers["ETag"] for s, d in zip(created["segments"], two_parts, strict=True)]
-    assert api.complete(created["uuid"], etags).status_code == 200
+    assert api.complete(created["uuid"], etags, created["segments"]).status_code == 200
     late = api.put_part(created["segments"][1], b"Z")
     assert late.status_code == 404
     assert s3_code(late) == "NoSuchUpload"

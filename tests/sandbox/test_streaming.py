@@ -60,7 +60,7 @@ def test_part_put_keeps_memory_flat(api: Api, sandbox: Sandbox, tmp_path: Path) 
     assert answer.status_code == 200, answer.text
     # Client and server together: a few 1 MiB buffers, never the 48 MiB body.
     assert peak < 8 * 1024 * 1024
-    done = api.complete(created["uuid"], [answer.headers["ETag"]])
+    done = api.complete(created["uuid"], [answer.headers["ETag"]], created["segments"])
     assert done.status_code == 200
     file_id = api.create_file(created["uuid"], "big.bin").json()["id"]
     assert hashlib.sha256(sandbox.document_path(file_id).read_bytes()).hexdigest() == data_sha

@@ -136,7 +136,8 @@ def test_complete_needs_every_part(api: Api, two_parts: list[bytes]) -> None:
     created = api.create_segmented(two_parts)
     put = api.put_part(created["segments"][0], two_parts[0])
     etag = put.headers["ETag"].strip('"')
-    answer = api.complete(created["uuid"], [etag, hashlib.md5(b"Z").hexdigest()])
+    answer = api.complete(created["uuid"], [etag, hashlib.md5(b"Z").hexdigest()],
+                          created["segments"])
     assert answer.status_code == 422
     assert "segment 2 has not been uploaded" in answer.json()["errors"]["segments"][0]
 
@@ -145,12 +146,13 @@ def test_complete_checks_count_order_and_values(api: Api, two_parts: list[bytes]
     created = api.create_segmented(two_parts)
     etags = [api.put_part(s, d).headers["ETag"] for s, d in zip(created["segments"], two_parts, strict=True)]
     uuid = created["uuid"]
-    assert api.complete(uuid, etags[:1]).status_code == 422
-    assert api.complete(uuid, list(reversed(etags))).status_code == 422
-    assert api.complete(uuid, ["0" * 32, etags[1]]).status_code == 422
+    segments = created["segments"]
+    assert api.complete(uuid, etags[:1], segments[:1]).status_code == 422
+    assert api.complete(uuid, list(reversed(etags)), segments).status_code == 422
+    assert api.complete(uuid, ["0" * 32, etags[1]], segments).status_code == 422
     assert api.patch(f"{api.uploads_path}/{uuid}", json={}).status_code == 422
     # Quoted etags (as the storage sent them) are accepted too.
-    done = api.complete(uuid, etags)
+    done = api.complete(uuid, etags, segments)
     assert done.status_code == 200
     assert done.json()["status"] == "complete"
     assert api.get(f"{api.uploads_path}/{uuid}").json()["status"] == "complete"
@@ -207,3 +209,35 @@ def test_resign_on_show_can_be_switched_while_running(api: Api, sandbox: Sandbox
     assert shown["segments"][1]["url"] != created["segments"][1]["url"]
     assert api.put_part(shown["segments"][1], b"Z").status_code == 200
     assert api.put_part(created["segments"][0], two_parts[0]).status_code == 403
+
+
+@pytest.mark.parametrize("missing", ["size", "sha256", "md5"])
+def test_v11_complete_needs_size_sha256_and_declared_md5(api: Api, two_parts: list[bytes],
+                                                       missing: str) -> None:
+    """Seed 000's v1.1 PATCH example sends size, sha256, md5 and etag per segment; the v1.1
+    spec marks size and sha256 required. An ETag alone, or an item without one of the
+    declared values, is refused."""
+    created = api.create_segmented(two_parts)
+    segments = created["segments"]
+    etags = [api.put_part(s, d).headers["ETag"].strip('"')
+             for s, d in zip(segments, two_parts, strict=True)]
+    uuid = created["uuid"]
+    assert api.complete(uuid, etags).status_code == 422  # etag only, as the v1.0 tutorial
+    partial = [{k: v for k, v in s.items() if k != missing} for s in segments]
+    refused = api.complete(uuid, etags, partial)
+    assert refused.status_code == 422
+    assert missing in refused.json()["errors"]["segments"][0]
+    wrong = [dict(s, size=s["size"] + 1) if missing == "size" else s for s in segments]
+    if missing == "size":
+        assert api.complete(uuid, etags, wrong).status_code == 422
+    assert api.complete(uuid, etags, segments).status_code == 200
+
+
+def test_v10_complete_takes_etags_alone(api: Api, two_parts: list[bytes]) -> None:
+    """The v1.0 tutorial (seed 001) completes with ``{"etag"}`` items only."""
+    created = api.create_segmented(two_parts)
+    etags = [api.put_part(s, d).headers["ETag"].strip('"')
+             for s, d in zip(created["segments"], two_parts, strict=True)]
+    path = f"/rest/v1.0/projects/{api.project_id}/uploads/{created['uuid']}"
+    answer = api.patch(path, json={"segments": [{"etag": e} for e in etags]})
+    assert answer.status_code == 200, answer.text

@@ -7,7 +7,7 @@ failures come back as the typed errors of :mod:`uploader_gui.procore.errors`.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Self
 from urllib.parse import urlsplit
@@ -147,10 +147,21 @@ class ProcoreClient:
         return self._object("GET", f"{self._uploads(scope)}/{_segment(uuid)}",
                             company_id=scope.company_id)
 
-    def complete_upload(self, scope: Scope, uuid: str, etags: list[str]) -> dict[str, Any]:
-        segments = [{"etag": etag.strip().strip('"')} for etag in etags]
+    def complete_upload(self, scope: Scope, uuid: str,
+                        segments: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+        """PATCH the upload complete: one item per segment, in the order they were created,
+        each with ``size``, ``sha256``, ``md5`` (when it was declared) and the ``etag`` storage
+        gave it (seed 000's v1.1 example; the v1.1 spec requires size and sha256)."""
+        items = []
+        for segment in segments:
+            item: dict[str, Any] = {"size": int(segment["size"]),
+                                    "sha256": str(segment["sha256"])}
+            if segment.get("md5"):
+                item["md5"] = str(segment["md5"])
+            item["etag"] = str(segment["etag"]).strip().strip('"')
+            items.append(item)
         return self._object("PATCH", f"{self._uploads(scope)}/{_segment(uuid)}",
-                            json={"segments": segments}, company_id=scope.company_id)
+                            json={"segments": items}, company_id=scope.company_id)
 
     # -- attaching uploads --------------------------------------------------------------------
 
@@ -174,10 +185,12 @@ class ProcoreClient:
 
     def create_image(self, scope: Scope, upload_uuid: str, name: str,
                      album_id: int | None) -> dict[str, Any]:
+        """A photo from a stored upload. Create Image requires ``image_name``, and ``image``
+        with "at least one attribute ... even when an 'upload_uuid' key is provided": without
+        an album that attribute is ``private: false`` (Procore's default for a new photo)."""
         project_id = scope.require_project("Photos")
-        image: dict[str, Any] = {}
-        if album_id is not None:
-            image["image_category_id"] = album_id
+        image: dict[str, Any] = ({"image_category_id": album_id} if album_id is not None
+                                 else {"private": False})
         body = {"upload_uuid": upload_uuid, "image_name": name, "image": image}
         return self._object("POST", "/rest/v1.0/images", params={"project_id": project_id},
                             json=body, company_id=scope.company_id)

@@ -93,41 +93,61 @@ def create_file_version(call: Call) -> Any:
                      "created_at": documents.iso(version.created_at)}
 
 
+#: Create Image's ``image`` attributes (the reference's body schema).
+IMAGE_ATTRIBUTES = frozenset({"image_category_id", "description", "private", "log_date",
+                              "location_id", "trade_ids", "latitude", "longitude", "starred",
+                              "name", "upload_id", "data"})
+
+
 def create_image(call: Call) -> Any:
     """Both documented shapes: ``{upload_uuid, image_name, image: {...}}`` and
-    ``{upload: {uuid}, image: {image_category_id, name}}``."""
+    ``{upload: {uuid}, image: {image_category_id, name}}``.
+
+    The Create Image reference: ``image`` is required and "at least one attribute is required
+    even when an 'upload_uuid' key is provided", and ``image_name`` is required. No album
+    (no ``image_category_id``) puts the photo in no album.
+    """
     project = call.project(call.int_param("project_id"))
     body = call.json_body()
     image_spec = body.get("image")
     if not isinstance(image_spec, dict):
         raise ApiError(400, {"errors": "param is missing or the value is empty: image"})
+    if not any(key in IMAGE_ATTRIBUTES for key in image_spec):
+        raise ApiError(400, {"errors": "param is missing or the value is empty: image "
+                                       "(at least one attribute is required even when an "
+                                       "'upload_uuid' key is provided)"})
     upload_spec = body.get("upload")
     uuid = body.get("upload_uuid")
     if uuid is None and isinstance(upload_spec, dict):
         uuid = upload_spec.get("uuid")
-    name = body.get("image_name", image_spec.get("name"))
+        name = image_spec.get("name")
+    else:
+        name = body.get("image_name")
+        if name is None:
+            raise _invalid("image_name", "can't be blank")
     album_raw = image_spec.get("image_category_id")
     state = call.state
     with state.lock:
         upload = _usable_upload(call, uuid if isinstance(uuid, str) else None, "upload_uuid")
-        if album_raw is None:
-            raise _invalid("image_category_id", "can't be blank")
-        try:
-            album = state.albums.get(int(album_raw))
-        except (TypeError, ValueError):
-            album = None
-        if album is None or album.project_id != project.id:
-            raise _invalid("image_category_id", "is not an album of this project")
+        album_id: int | None = None
+        if album_raw is not None:
+            try:
+                album = state.albums.get(int(album_raw))
+            except (TypeError, ValueError):
+                album = None
+            if album is None or album.project_id != project.id:
+                raise _invalid("image_category_id", "is not an album of this project")
+            album_id = album.id
         if name is None:
             name = upload.response_filename or "Photo"
         if not isinstance(name, str):
-            raise _invalid("name", "must be text")
+            raise _invalid("image_name", "must be text")
         try:
             documents.check_name(name)
         except documents.InvalidName as exc:
             raise _invalid(exc.field, exc.message) from None
         description = image_spec.get("description") or ""
-        image = Image(state.new_id(), project.id, album.id, name, upload.uuid, upload.size or 0,
+        image = Image(state.new_id(), project.id, album_id, name, upload.uuid, upload.size or 0,
                       state.object_path(upload.uuid), str(description), state.now())
         state.images[image.id] = image
         upload.associated = True

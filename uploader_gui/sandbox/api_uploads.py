@@ -230,17 +230,41 @@ def show(call: Call) -> Any:
         return upload_json(upload, with_status=True)
 
 
-def _etag_list(body: dict[str, Any], count: int) -> list[str]:
+def _etag_list(body: dict[str, Any], upload: Upload, version: str) -> list[str]:
+    """The ETags of a completing PATCH, checked against the segments declared at creation.
+
+    v1.1 (seed 000's PATCH example, the v1.1 spec): every item carries ``size`` and ``sha256``
+    (required), ``md5`` when one was declared, and ``etag``, in creation order. v1.0's tutorial
+    shows ``etag`` alone, so there the other keys are checked only when present.
+    """
+    segments = upload.segments or []
     raw = body.get("segments")
     if not isinstance(raw, list):
         raise _invalid("segments", "must list the etag of every segment")
-    if len(raw) != count:
-        raise _invalid("segments", f"lists {len(raw)} etags but the upload has {count} segments")
+    if len(raw) != len(segments):
+        raise _invalid("segments", f"lists {len(raw)} etags but the upload has "
+                                   f"{len(segments)} segments")
     etags = []
-    for number, item in enumerate(raw, start=1):
-        etag = item.get("etag") if isinstance(item, dict) else None
+    for segment, item in zip(segments, raw, strict=True):
+        number = segment.number
+        if not isinstance(item, dict):
+            raise _invalid("segments", f"segment {number} must be an object")
+        etag = item.get("etag")
         if not isinstance(etag, str) or not etag.strip('"'):
             raise _invalid("segments", f"segment {number} has no etag")
+        strict = version == "1.1"
+        size = item.get("size")
+        if (strict or "size" in item) and (
+                not isinstance(size, int) or isinstance(size, bool) or size != segment.size):
+            raise _invalid("segments", f"segment {number} needs its size ({segment.size})")
+        sha256 = item.get("sha256")
+        if (strict or "sha256" in item) and (
+                not isinstance(sha256, str) or sha256.lower() != segment.sha256):
+            raise _invalid("segments", f"segment {number} needs the sha256 it was created with")
+        md5 = item.get("md5")
+        if segment.md5 and (strict or "md5" in item) and (
+                not isinstance(md5, str) or md5.lower() != segment.md5):
+            raise _invalid("segments", f"segment {number} needs the md5 it was created with")
         etags.append(etag.strip('"').lower())
     return etags
 
@@ -252,7 +276,7 @@ def complete(call: Call) -> Any:
         if upload.segments is None:
             raise _invalid("segments", "this upload has no segments; it is complete once the "
                                        "file is posted to storage")
-        etags = _etag_list(call.json_body(), len(upload.segments))
+        etags = _etag_list(call.json_body(), upload, call.match["version"])
         for segment, etag in zip(upload.segments, etags, strict=True):
             if segment.stored_md5 is None:
                 raise _invalid("segments", f"segment {segment.number} has not been uploaded")

@@ -157,6 +157,7 @@ def sha256_of(path: Path) -> str:
 
 
 def image_json(image: Image) -> dict[str, Any]:
-    return {"id": image.id, "name": image.name, "image_category_id": image.album_id,
+    # List Images: a photo's name is ``filename`` (there is no ``name``).
+    return {"id": image.id, "filename": image.name, "image_category_id": image.album_id,
             "description": image.description, "size": image.size,
             "created_at": iso(image.created_at), "upload_uuid": image.upload_uuid}

@@ -78,7 +78,8 @@ class Album:
 class Image:
     id: int
     project_id: int
-    album_id: int
+    #: None: the photo is in no album (Procore's "Uncategorized").
+    album_id: int | None
     name: str
     upload_uuid: str
     size: int

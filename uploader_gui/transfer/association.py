@@ -16,8 +16,9 @@ from typing import Any
 
 from uploader_gui.journal.store import Journal, Phase
 from uploader_gui.procore.client import ProcoreClient, Scope
-from uploader_gui.procore.errors import ProcoreError, ValidationFailed
+from uploader_gui.procore.errors import Gone, ProcoreError, ValidationFailed
 from uploader_gui.transfer.folders import FolderResolver, same_name
+from uploader_gui.transfer.storage_flows import UPLOAD_EXPIRED, UploadExpired
 from uploader_gui.transfer.model import (ConflictPolicy, DestinationKind, UploadItem,
                                          UploadState)
 
@@ -49,6 +50,9 @@ def associate(item: UploadItem, scope: Scope, client: ProcoreClient, journal: Jo
                           assoc_started_at=time.time())
         try:
             result = _send(item, scope, client, journal, rec.upload_uuid)
+        except Gone as exc:
+            # Procore deleted the upload (not attached within a week): the bytes are gone too.
+            raise UploadExpired(UPLOAD_EXPIRED, status=exc.status) from exc
         except ValidationFailed as exc:
             clash = _name_clash(exc)
             if clash and item.conflict is ConflictPolicy.SKIP:
@@ -109,7 +113,8 @@ def find_existing(item: UploadItem, scope: Scope, client: ProcoreClient, journal
     name = rec.assoc_name or item.name
     if item.destination.kind is DestinationKind.PHOTO_ALBUM:
         for image in client.images(scope, item.destination.album_id):
-            if _ours(image, name, item.size, started, allow_renamed=False):
+            # List Images names a photo by ``filename``; a photo record has no ``name``.
+            if _ours(image, name, item.size, started, allow_renamed=False, name_key="filename"):
                 return int(image["id"])
         return None
     listing = folders.listing(scope, rec.folder_id, fresh=True)
@@ -126,9 +131,9 @@ def find_existing(item: UploadItem, scope: Scope, client: ProcoreClient, journal
 
 
 def _ours(record: dict[str, Any], name: str | None, size: int, started: float,
-          allow_renamed: bool) -> bool:
+          allow_renamed: bool, name_key: str = "name") -> bool:
     if name is not None:
-        got = str(record.get("name") or "")
+        got = str(record.get(name_key) or "")
         if not same_name(got, name) and not (allow_renamed and _renamed_from(got, name)):
             return False
     if record.get("size") is not None and int(record["size"]) != size:

@@ -217,6 +217,13 @@ class UploadEngine:
                 # Retries are used up but nothing is wrong with the file: the network is down
                 # or the laptop slept. The journal keeps every step; it goes on from there.
                 return UploadState.WAITING_NETWORK, f"{exc.message} {CONTINUES_LATER}"
+            except storage_flows.UploadExpired as exc:
+                restarts += 1
+                if restarts > MAX_RESTARTS:
+                    return UploadState.FAILED, exc.message
+                log.info("upload of %s expired in Procore; sending the file again", item.path)
+                self.journal.restart_transfer(item.id, keep_hashes=True)
+                note = exc.message
             except FileChanged as exc:
                 restarts += 1
                 if not _file_still_there(item):
@@ -247,6 +254,12 @@ class UploadEngine:
         if rec.phase == Phase.ASSOCIATED:
             item.web_url = item.web_url or self._web_url(item, item.procore_id)
             return UploadState.DONE
+        if rec.phase in (Phase.CREATED, Phase.STORED) \
+                and storage_flows.upload_expired(rec, time.time()):
+            # Not attached within a week: Procore has deleted it. (An upload whose attaching
+            # was in flight is looked for first by the association step; a 410 there also
+            # lands in UploadExpired.)
+            raise storage_flows.UploadExpired(storage_flows.UPLOAD_EXPIRED)
         # Once every byte is in storage (checked against the hashes) the stored copy is
         # complete and consistent; a later change to the local file cannot mix into it.
         if rec.phase in (Phase.NEW, Phase.CREATED) and _file_changed_since_queued(item):

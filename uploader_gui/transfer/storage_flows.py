@@ -29,6 +29,12 @@ from uploader_gui.transfer.segments import FileChanged, hash_segments, segment_s
 
 log = logging.getLogger(__name__)
 
+#: Procore deletes an upload not attached to anything within a week (seed 000); a little
+#: before that, a stored upload is not trusted any more and the file is sent again.
+UPLOAD_LIFETIME = 7 * 24 * 3600.0
+UPLOAD_MARGIN = 3600.0
+UPLOAD_EXPIRED = ("Procore had deleted the earlier upload of this file (files not attached "
+                  "within a week are removed), so it was sent again.")
 #: Presigned links live one hour; refresh them before that, leaving time for a slow segment.
 LINK_LIFETIME = 3600.0
 LINK_MARGIN = 300.0
@@ -272,9 +278,10 @@ def _complete(ctx: FlowContext) -> bool:
     """PATCH the ETags in order; True when Procore says complete, False to start again."""
     rec = ctx.journal.transfer(ctx.item.id)
     assert rec.upload_uuid is not None
-    etags = [s.etag or "" for s in rec.segments]
+    parts = [{"size": s.size, "sha256": s.sha256, "md5": s.md5, "etag": s.etag or ""}
+             for s in rec.segments]
     try:
-        answer = ctx.client.complete_upload(ctx.scope, rec.upload_uuid, etags)
+        answer = ctx.client.complete_upload(ctx.scope, rec.upload_uuid, parts)
     except (Gone, NotFound):
         log.info("upload %s gone at completion; starting a new one", rec.upload_uuid)
         ctx.journal.restart_transfer(ctx.item.id, keep_hashes=True)
@@ -292,6 +299,18 @@ def _complete(ctx: FlowContext) -> bool:
 
 
 # -------------------------------------------------------------------- shared parts
+class UploadExpired(ProcoreError):
+    """Procore no longer has the upload (deleted a week after creation): send the file again."""
+
+
+def upload_expired(rec: TransferRecord, now: float) -> bool:
+    """Whether the journal's Procore upload is about a week old, so Procore has deleted it
+    (or will have before it can be attached)."""
+    if rec.upload_uuid is None or rec.upload_created_at is None:
+        return False
+    return now - rec.upload_created_at > UPLOAD_LIFETIME - UPLOAD_MARGIN
+
+
 def _links_stale(ctx: FlowContext, rec: TransferRecord) -> bool:
     created = rec.upload_created_at or 0.0
     return ctx.clock() - created > LINK_LIFETIME - LINK_MARGIN
