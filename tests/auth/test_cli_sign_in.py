@@ -110,11 +110,21 @@ def test_login_whoami_logout_and_no_secret_anywhere(cli_env: dict[str, str], san
 def test_service_account_login_from_the_command_line(cli_env: dict[str, str],
                                                      sandbox: Sandbox, demo: DemoInfo) -> None:
     base = ["--api-base", sandbox.api_url]
-    login = _cli(cli_env, "login", "--service-account", *base)
+    refused = _cli(cli_env, "login", "--service-account", *base)
+    assert refused.returncode == 1
+    assert "--company-id" in refused.stderr and "Traceback" not in refused.stderr
+    login = _cli(cli_env, "login", "--service-account", "--company-id", str(demo.company_id),
+                 *base)
     assert login.returncode == 0, login.stderr
     assert "as the service account" in login.stdout
     whoami = _cli(cli_env, "whoami", *base)
     assert whoami.returncode == 0 and "Service Account" in whoami.stdout
+    # The saved sign-in keeps the company: uploading as the service account works too.
+    f = Path(cli_env["PROCORE_UPLOADER_HOME"]) / "svc.txt"
+    f.write_text("from the service account")
+    upload = _cli(cli_env, "upload", str(f), "--project-id", str(demo.project_ids[0]), *base)
+    assert upload.returncode == 0, upload.stdout + upload.stderr
+    assert [d["name"] for d in sandbox.documents(project_id=demo.project_ids[0])] == ["svc.txt"]
 
 
 def test_login_without_client_settings_says_what_to_do(cli_env: dict[str, str],

@@ -199,6 +199,7 @@ def test_service_account_from_environment_variables(env: Environment, sandbox: S
     sandbox_oauth.register_app(sandbox.state, "svc-id", "svc-secret", [])
     monkeypatch.setenv("PROCORE_CLIENT_ID", "svc-id")
     monkeypatch.setenv("PROCORE_CLIENT_SECRET", "svc-secret")
+    monkeypatch.setenv("PROCORE_COMPANY_ID", str(demo.company_id))
 
     tokens = session.token_provider_for(env, interactive=False, service_account=True)
 
@@ -212,6 +213,20 @@ def test_service_account_from_environment_variables(env: Environment, sandbox: S
     with ProcoreClient(env.api_base, tokens) as client:
         assert client.me()["id"] == me["id"]
     assert sandbox_oauth.counters(sandbox.state)["client_credentials"] == 2
+
+
+def test_service_account_without_a_company_is_told_what_to_give(
+        env: Environment, sandbox: Sandbox, demo: DemoInfo, file_keyring: PlaintextKeyring,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Procore needs the company on a service account's very first call (/me): without it
+    the sign-in stops before any request, with what to give."""
+    sandbox_oauth.register_app(sandbox.state, "svc-id", "svc-secret", [])
+    monkeypatch.setenv("PROCORE_CLIENT_ID", "svc-id")
+    monkeypatch.setenv("PROCORE_CLIENT_SECRET", "svc-secret")
+    monkeypatch.delenv("PROCORE_COMPANY_ID", raising=False)
+    with pytest.raises(SignInRequired, match="--company-id"):
+        session.token_provider_for(env, interactive=False, service_account=True)
+    assert sandbox_oauth.counters(sandbox.state).get("client_credentials", 0) == 0
 
 
 def test_access_token_variable_comes_first(env: Environment, sandbox: Sandbox, demo: DemoInfo,

@@ -127,7 +127,8 @@ def test_client_credentials_and_basic_auth(sandbox: Sandbox, demo: DemoInfo) -> 
     body = answer.json()
     assert "refresh_token" not in body
     me = requests.get(f"{sandbox.api_url}/rest/v1.0/me", timeout=10,
-                      headers={"Authorization": f"Bearer {body['access_token']}"}).json()
+                      headers={"Authorization": f"Bearer {body['access_token']}",
+                               "Procore-Company-Id": str(demo.company_id)}).json()
     assert me["id"] != demo.user_id and "Service Account" in me["name"]
     bad = requests.post(f"{sandbox.login_url}/oauth/token", auth=(DEMO, "nope"), timeout=10,
                         data={"grant_type": "client_credentials"})

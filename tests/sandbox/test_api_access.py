@@ -171,3 +171,27 @@ def test_albums_and_photos_listing(api: Api) -> None:
     photos = api.get("/rest/v1.0/images", params={"project_id": api.project_id,
                                                   "image_category_id": api.demo.album_id})
     assert photos.status_code == 200 and photos.json() == []
+
+
+def test_service_accounts_need_the_company_header_on_me_and_companies(
+        api: Api, sandbox: Sandbox, demo: DemoInfo) -> None:
+    """Procore's client-credentials guide: service accounts "must include the
+    Procore-Company-Id request header when making calls to /rest/v1.0/me or
+    /rest/v1.0/companies"; a person's token needs none there."""
+    from uploader_gui.sandbox import oauth as sandbox_oauth
+
+    sandbox_oauth.register_app(sandbox.state, "svc-id", "svc-secret", [])
+    answer = requests.post(f"{sandbox.login_url}/oauth/token", timeout=10, data={
+        "grant_type": "client_credentials", "client_id": "svc-id",
+        "client_secret": "svc-secret"})
+    token = answer.json()["access_token"]
+    for path in ("/rest/v1.0/me", "/rest/v1.0/companies"):
+        bare = requests.get(sandbox.api_url + path, timeout=10,
+                            headers={"Authorization": f"Bearer {token}"})
+        assert bare.status_code == 400, path
+        assert "Procore-Company-Id" in bare.text
+        ok = api.get(path, token=token)
+        assert ok.status_code == 200, path
+        person = requests.get(sandbox.api_url + path, timeout=10,
+                              headers={"Authorization": f"Bearer {api.token}"})
+        assert person.status_code == 200, path

@@ -38,6 +38,9 @@ def register(subparsers: Any) -> None:
     login_parser.add_argument("--service-account", action="store_true",
                               help="sign in as the app's service account (PROCORE_CLIENT_ID "
                                    "and PROCORE_CLIENT_SECRET, client credentials)")
+    login_parser.add_argument("--company-id", type=int, metavar="N",
+                              help="with --service-account: the company it works in "
+                                   "(Procore needs it on every request of a service account)")
     login_parser.set_defaults(func=login)
 
     logout_parser = subparsers.add_parser("logout", help="sign out and forget the sign-in",
@@ -69,7 +72,8 @@ def login(args: argparse.Namespace, *, stdin: TextIO | None = None,
         return EXIT_USAGE
     try:
         if getattr(args, "service_account", False):
-            provider = session.login_service_account(env)
+            provider = session.login_service_account(
+                env, company_id=getattr(args, "company_id", None))
         else:
             attempt = session.begin_login(env, _open_browser, oob=args.oob, port=args.port)
             if attempt.oob:

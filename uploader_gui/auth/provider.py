@@ -46,6 +46,10 @@ class OAuthTokenProvider:
 
     # -- TokenProvider ---------------------------------------------------------------------
 
+    def home_company_id(self) -> int | None:
+        """A service account's company (sent as Procore-Company-Id on /me and /companies)."""
+        return self._sign_in.company_id if self._sign_in.is_service_account else None
+
     def access_token(self) -> str:
         with self._lock:
             self._check_signed_in()

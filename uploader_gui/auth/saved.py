@@ -27,6 +27,8 @@ class SignIn:
     user_name: str
     user_login: str
     tokens: TokenSet
+    #: A service account's company (Procore wants it on every call, /me included).
+    company_id: int | None = None
 
     @property
     def is_service_account(self) -> bool:
@@ -34,13 +36,16 @@ class SignIn:
 
     def to_json(self) -> str:
         return json.dumps({"user_id": self.user_id, "user_name": self.user_name,
-                           "user_login": self.user_login, "tokens": self.tokens.to_dict()})
+                           "user_login": self.user_login, "tokens": self.tokens.to_dict(),
+                           "company_id": self.company_id})
 
     @classmethod
     def from_json(cls, text: str) -> SignIn:
         raw = json.loads(text)
+        company = raw.get("company_id")
         return cls(str(raw["user_id"]), str(raw.get("user_name") or ""),
-                   str(raw.get("user_login") or ""), TokenSet.from_dict(raw["tokens"]))
+                   str(raw.get("user_login") or ""), TokenSet.from_dict(raw["tokens"]),
+                   int(company) if company is not None else None)
 
 
 def load(store: KeyringStore) -> SignIn | None:

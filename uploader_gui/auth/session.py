@@ -42,6 +42,13 @@ NOT_SIGNED_IN = "You are not signed in. Run 'procore-uploader login'."
 INTERACTIVE_WAIT = 300.0
 #: Set to 1 to use the service account (client credentials) when nobody is signed in.
 SERVICE_ACCOUNT_ENV = "PROCORE_SERVICE_ACCOUNT"
+#: The service account's company id (Procore wants it on every call of such an account).
+COMPANY_ID_ENV = "PROCORE_COMPANY_ID"
+SERVICE_ACCOUNT_NEEDS_COMPANY = (
+    "A service account works inside one company, and Procore needs to know which one on every "
+    "request. Give its company id with --company-id N (or PROCORE_COMPANY_ID): it is the "
+    "number after /companies/ in your company's Procore web address, or ask your Procore "
+    "administrator.")
 #: Set to a file path to keep tokens there in plain text when no password store works.
 PLAINTEXT_ENV = "PROCORE_UPLOADER_TOKEN_FILE"
 
@@ -82,7 +89,8 @@ def token_provider_for(environment: Environment, *, interactive: bool,
         service_account = os.environ.get(SERVICE_ACCOUNT_ENV, "").strip().lower() in {
             "1", "true", "yes"}
     if service_account:
-        return login_service_account(environment, store=store, credentials=credentials)
+        return login_service_account(environment, store=store, credentials=credentials,
+                                     company_id=_company_from_environment())
     if interactive:
         attempt = begin_login(environment, webbrowser.open, store=store,
                               credentials=credentials)
@@ -92,13 +100,33 @@ def token_provider_for(environment: Environment, *, interactive: bool,
     raise SignInRequired(NOT_SIGNED_IN)
 
 
+def _company_from_environment() -> int | None:
+    raw = os.environ.get(COMPANY_ID_ENV, "").strip()
+    if not raw:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise SignInRequired(f"{COMPANY_ID_ENV} must be a number; it is {raw!r}.") from None
+
+
 def login_service_account(environment: Environment, *, store: KeyringStore | None = None,
-                          credentials: ClientCredentials | None = None) -> OAuthTokenProvider:
-    """Sign in as the app's service account (client credentials) and save the sign-in."""
+                          credentials: ClientCredentials | None = None,
+                          company_id: int | None = None) -> OAuthTokenProvider:
+    """Sign in as the app's service account (client credentials) and save the sign-in.
+
+    Procore's client-credentials guide: such accounts "must include the Procore-Company-Id
+    request header when making calls to /rest/v1.0/me or /rest/v1.0/companies", so the
+    company is needed before the first call (``company_id``, else ``PROCORE_COMPANY_ID``).
+    """
+    if company_id is None:
+        company_id = _company_from_environment()
+    if company_id is None:
+        raise SignInRequired(SERVICE_ACCOUNT_NEEDS_COMPANY)
     store = store or store_for(environment)
     oauth = OAuthClient(environment.login_base, credentials or load_credentials())
     tokens = oauth.client_credentials()
-    return _finish_sign_in(environment, oauth, store, tokens)
+    return _finish_sign_in(environment, oauth, store, tokens, company_id=company_id)
 
 
 def sign_out(environment: Environment, *, store: KeyringStore | None = None,
@@ -220,13 +248,13 @@ def _refusal(redirect: Redirect) -> str:
 
 
 def _finish_sign_in(environment: Environment, oauth: OAuthClient, store: KeyringStore,
-                    tokens: TokenSet) -> OAuthTokenProvider:
+                    tokens: TokenSet, *, company_id: int | None = None) -> OAuthTokenProvider:
     """Find out who signed in, save the sign-in under that user, and return its provider."""
     with ProcoreClient(environment.api_base,
-                       StaticTokenProvider(tokens.access_token)) as client:
+                       StaticTokenProvider(tokens.access_token, company_id=company_id)) as client:
         me = client.me()
     sign_in = SignIn(str(me.get("id")), str(me.get("name") or ""), str(me.get("login") or ""),
-                     tokens)
+                     tokens, company_id)
     saved.save(store, sign_in)
     log.info("Signed in as user %s on %s", sign_in.user_id, urlsplit(environment.api_base).netloc)
     if store.notice:

@@ -12,7 +12,7 @@ import threading
 
 from uploader_gui.auth.session import NOT_SIGNED_IN
 from uploader_gui.procore.errors import SignInRequired
-from uploader_gui.procore.tokens import TokenProvider
+from uploader_gui.procore.tokens import TokenProvider, home_company_id
 
 log = logging.getLogger(__name__)
 
@@ -52,3 +52,6 @@ class SwitchableTokens:
     def identity(self) -> str | None:
         current = self.current
         return current.identity() if current is not None else None
+
+    def home_company_id(self) -> int | None:
+        return home_company_id(self.current)

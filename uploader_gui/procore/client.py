@@ -30,7 +30,7 @@ from uploader_gui.procore.responses import (
     read_limited,
     server_wait,
 )
-from uploader_gui.procore.tokens import TokenProvider
+from uploader_gui.procore.tokens import TokenProvider, home_company_id
 
 log = logging.getLogger(__name__)
 
@@ -270,7 +270,10 @@ class ProcoreClient:
     def _headers(self, url: str, token: str, company_id: int | None) -> dict[str, str]:
         headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
         path = urlsplit(url).path.rstrip("/")
-        if company_id is not None and not path.endswith(_NO_COMPANY_HEADER):
+        if path.endswith(_NO_COMPANY_HEADER):
+            # A person's token needs no company here; a service account's does (its company).
+            company_id = home_company_id(self._tokens)
+        if company_id is not None:
             headers["Procore-Company-Id"] = str(int(company_id))
         return headers
 

@@ -32,12 +32,26 @@ class TokenProvider(Protocol):
         ...
 
 
+def home_company_id(tokens: object) -> int | None:
+    """The company a service account belongs to, for the ``Procore-Company-Id`` header that
+    Procore wants even on ``/me`` and ``/companies`` from such accounts (client-credentials
+    guide); None for a person's sign-in. Providers may offer ``home_company_id()``."""
+    method = getattr(tokens, "home_company_id", None)
+    value = method() if callable(method) else None
+    return int(value) if value is not None else None
+
+
 class StaticTokenProvider:
     """A fixed access token (from ``PROCORE_ACCESS_TOKEN`` or a test); cannot refresh."""
 
-    def __init__(self, token: str, identity: str | None = None) -> None:
+    def __init__(self, token: str, identity: str | None = None,
+                 company_id: int | None = None) -> None:
         self._token = token
         self._identity = identity
+        self._company_id = company_id
+
+    def home_company_id(self) -> int | None:
+        return self._company_id
 
     @classmethod
     def from_environment(cls) -> StaticTokenProvider:

@@ -163,7 +163,10 @@ class ApiHandler(SandboxHandler):
         call = Call(self.state, self.server.faults, self.command, path, query, headers, body, user,
                     self.server.api_url, self.server.storage_url, match.groupdict())
         try:
-            if route.needs_company:
+            # Procore's client-credentials guide: service accounts "must include the
+            # Procore-Company-Id request header when making calls to /rest/v1.0/me or
+            # /rest/v1.0/companies".
+            if route.needs_company or user.service_account:
                 call.require_company_header()
             with self.state.lock:
                 result = route.action(call)

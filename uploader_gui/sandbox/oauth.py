@@ -245,6 +245,7 @@ def _service_user(state: Any, app: ClientApp) -> int:
         companies = sorted(state.companies)
         app.service_user_id = state.add_user(f"Service Account ({app.client_id})",
                                              f"{app.client_id}@service.example.com", companies)
+        state.users[app.service_user_id].service_account = True
     return app.service_user_id
 
 

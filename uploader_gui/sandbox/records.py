@@ -27,6 +27,9 @@ class User:
     name: str
     login: str
     company_ids: list[int]
+    #: A developer-managed service account (client credentials): Procore wants the
+    #: Procore-Company-Id header even on /me and /companies.
+    service_account: bool = False
 
 
 @dataclass
