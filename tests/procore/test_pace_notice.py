@@ -3,6 +3,8 @@ its clock moved by hand)."""
 
 from __future__ import annotations
 
+import time
+
 from uploader_gui.procore.http import Pacer
 from uploader_gui.procore.pace_notice import pace_notice
 
@@ -19,11 +21,11 @@ def test_nothing_is_said_while_requests_flow(clock: FakeClock) -> None:
 
 def test_a_hold_says_when_uploads_continue_and_ends_with_it(clock: FakeClock) -> None:
     pacer = Pacer(clock=clock.time)
-    pacer.hold(125.0)
+    pacer.hold(100.0)
     notice = pace_notice(pacer)
     assert notice is not None and notice.kind == "holding"
     assert "slow down" in notice.text and "about 2 minutes" in notice.text
-    clock.sleep(115.0)
+    clock.sleep(90.0)
     notice = pace_notice(pacer)
     assert notice is not None and "about 10 seconds" in notice.text
     clock.sleep(10.0)
@@ -43,3 +45,19 @@ def test_a_nearly_used_up_limit_says_files_go_more_slowly(clock: FakeClock) -> N
     notice = pace_notice(pacer)
     assert notice is not None and notice.kind == "spacing"
     assert "nearly used up" in notice.text
+
+
+def test_the_hourly_limit_says_until_when_and_is_waited_for(clock: FakeClock) -> None:
+    """Procore: "pause requests until after X-Rate-Limit-Reset, then resume" -- the hourly
+    reset can be most of an hour away: the hold lasts that long and says the time it ends."""
+    pacer = Pacer(clock=clock.time)
+    pacer.observe(limits(clock, 3600, 0, 50 * 60))
+    assert pacer.holding_for == 50 * 60
+    expected = {time.strftime("%H:%M", time.localtime(time.time() + 50 * 60 + d))
+                for d in (0, 5)}
+    notice = pace_notice(pacer)
+    assert notice is not None and notice.kind == "holding"
+    assert any(f"until {hhmm}" in notice.text for hhmm in expected), notice.text
+    assert "about 50 minutes" in notice.text and "continue by themselves" in notice.text
+    clock.sleep(50 * 60)
+    assert pace_notice(pacer) is None

@@ -157,3 +157,59 @@ def test_hashes_are_kept_when_an_expired_upload_starts_over(make_engine: Any,
     done = engine.run(item.id, TransferControl())
     assert done.state is UploadState.DONE, done.error
     assert [(s.sha256, s.size) for s in engine.journal.transfer(item.id).segments] == hashes
+
+
+def test_an_hourly_hold_of_20_minutes_leaves_files_waiting_then_done(
+        tmp_path: Path, settings: Settings) -> None:
+    """The hourly limit is spent 40 minutes into its hour: Procore answers 429 with a reset
+    20 minutes away. The files wait that long (a simulated clock shared by the sandbox and the
+    client), the person is told until when, and then they finish by themselves."""
+    from uploader_gui.procore.http import RetryPolicy
+    from uploader_gui.procore.pace_notice import pace_notice
+
+    with Sandbox(data_dir=tmp_path / "sb", rate_limit_hourly=6) as sb:
+        demo = sb.seed_demo()
+        token = sb.issue_token(demo.user_id)
+        seen: list[tuple[float, str | None, list[UploadState]]] = []
+        holder: dict[str, Any] = {}
+
+        def fake_sleep(seconds: float) -> None:
+            if seconds > 60:  # the hold: look at what the person sees, then let it pass
+                notice = pace_notice(holder["client"].pacer)
+                states = [i.state for i in holder["engine"].items()]
+                seen.append((seconds, notice.text if notice else None, states))
+            sb.advance_clock(seconds)
+
+        retry = RetryPolicy(clock=sb.state.now, sleep=fake_sleep)
+        client = ProcoreClient(sb.api_url, StaticTokenProvider(token, str(demo.user_id)),
+                               retry=retry)
+        journal = Journal.open(tmp_path / "journal.sqlite3")
+        engine = UploadEngine(client, journal, settings)
+        holder.update(client=client, engine=engine)
+        try:
+            for _ in range(2):  # two calls early in the hour...
+                client.me()
+            sb.advance_clock(40 * 60)
+            for _ in range(4):  # ...and the rest 40 minutes in
+                client.me()
+            files = []
+            for n in range(3):
+                f = tmp_path / f"rfi-{n}.pdf"
+                f.write_bytes(os.urandom(1000 + n))
+                files.append(f)
+            added = engine.add(files, _documents(demo))
+            finished = [engine.run(i.id, TransferControl()) for i in added.items]
+        finally:
+            engine.close()
+            journal.close()
+            client.close()
+        assert [i.state for i in finished] == [UploadState.DONE] * 3, [i.error for i in finished]
+        assert seen, "the limit was never met"
+        wait, text, states = seen[0]
+        assert 19 * 60 <= wait <= 20 * 60 + 2
+        assert text is not None and "until" in text and "about 20 minutes" in text
+        assert not any(s.finished for s in states), "a file was given up during the hold"
+        for f in files:
+            [doc] = [d for d in sb.documents(project_id=demo.project_ids[0])
+                     if d["name"] == f.name]
+            assert sb.document_bytes(doc["id"]) == f.read_bytes()

@@ -46,14 +46,16 @@ class RetryPolicy:
     ``max_delay``; with ``jitter`` each wait is drawn uniformly from zero to that ("full
     jitter"), so many threads that failed together do not come back together. A server that
     asks for a longer wait than ``max_server_wait`` is not waited for: the error goes to the
-    caller. ``sleep``, ``clock`` (wall-clock seconds) and ``random`` can be replaced in tests.
+    caller. Procore's hourly limit can reset up to an hour away ("pause requests until after
+    X-Rate-Limit-Reset, then resume"), so the default waits that long and a little more.
+    ``sleep``, ``clock`` (wall-clock seconds) and ``random`` can be replaced in tests.
     """
 
     attempts: int = 5
     base_delay: float = 1.0
     max_delay: float = 30.0
     jitter: bool = True
-    max_server_wait: float = 900.0
+    max_server_wait: float = 3900.0
     sleep: Callable[[float], None] = field(default=abort.sleep, compare=False, repr=False)
     clock: Callable[[], float] = field(default=time.time, compare=False, repr=False)
     random: Callable[[], float] = field(default=random.random, compare=False, repr=False)
@@ -104,12 +106,13 @@ class Pacer:
     each answer; ``hold(seconds)`` when the server said to stop sending for a while.
     """
 
-    def __init__(self, *, low_fraction: float = 0.1, max_hold: float = 900.0,
+    def __init__(self, *, low_fraction: float = 0.1, max_hold: float = 3900.0,
                  clock: Callable[[], float] = time.time,
                  sleep: Callable[[float], None] = abort.sleep) -> None:
         self._low_fraction = low_fraction
-        # An exhausted hourly limit could stall workers for most of an hour; past this the
-        # request goes out, earns a 429 with a long wait, and the caller reports it.
+        # Procore: "When X-Rate-Limit-Remaining reaches 0, pause requests until after
+        # X-Rate-Limit-Reset, then resume" -- up to an hour for the hourly limit. A reset
+        # further away than this is not believed (a clock far off): the request goes out.
         self._max_hold = max_hold
         self._clock = clock
         self._sleep = sleep
@@ -196,6 +199,12 @@ class Pacer:
                 self._spacing_until = now + left
             else:
                 self._interval = 0.0
+
+    @property
+    def holding_until(self) -> float:
+        """Wall-clock time (the pacer's clock) when requests may go again; 0 when not holding."""
+        with self._lock:
+            return self._hold_until if self._hold_until > self._clock() else 0.0
 
     @property
     def holding_for(self) -> float:

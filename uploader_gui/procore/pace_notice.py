@@ -8,12 +8,15 @@ text in its status bar and the command line prints it once per hold.
 
 from __future__ import annotations
 
+import time
 from typing import NamedTuple, Protocol
 
 #: Holds shorter than this pass unmentioned (a brief spacing is not news).
 MENTION_AFTER = 3.0
 #: Spacing between requests from which "going more slowly" is worth saying.
 MENTION_INTERVAL = 1.0
+#: Holds at least this long are the hourly limit: said with the time they end.
+LONG_HOLD = 120.0
 
 
 class Paced(Protocol):
@@ -35,6 +38,11 @@ def pace_notice(pacer: Paced | None) -> PaceNotice | None:
     if pacer is None:
         return None
     holding = pacer.holding_for
+    if holding >= LONG_HOLD:
+        until = time.strftime("%H:%M", time.localtime(time.time() + holding))
+        return PaceNotice("holding", "Procore's limit on requests per hour has been reached. "
+                          f"Files wait until {until} (about {_duration(holding)}) and then "
+                          "continue by themselves; nothing needs to be done.")
     if holding >= MENTION_AFTER:
         return PaceNotice("holding", "Procore asked the app to slow down (too many requests in "
                           "a short time). Uploads continue by themselves in about "
@@ -50,4 +58,8 @@ def _duration(seconds: float) -> str:
         whole = max(1, round(seconds))
         return f"{whole} second{'s' if whole != 1 else ''}"
     minutes = round(seconds / 60)
-    return f"{minutes} minutes"
+    if minutes < 90:
+        return f"{minutes} minutes"
+    hours, rest = divmod(minutes, 60)
+    return f"{hours} hour{'s' if hours != 1 else ''} {rest} minutes" if rest else \
+        f"{hours} hour{'s' if hours != 1 else ''}"
