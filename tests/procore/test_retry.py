@@ -194,7 +194,11 @@ def test_401_refreshes_once_and_repeats(server: ScriptedServer, clock: FakeClock
     with ProcoreClient(server.url, tokens, retry=policy(clock)) as c:
         assert c.create_upload(SCOPE, {"response_filename": "a"}) == {"id": 1}
     assert tokens.rejected == ["old"]
-    assert [s.headers["authorization"] for s in server.requests] == ["Bearer old", "Bearer new"]
+    # Before refreshing, /me is asked whether the token itself is refused (it is: refresh);
+    # a token /me takes would mean the company refuses the app.
+    assert [(s.path, s.headers["authorization"]) for s in server.requests] == [
+        ("/rest/v1.1/projects/42/uploads", "Bearer old"), ("/rest/v1.0/me", "Bearer old"),
+        ("/rest/v1.1/projects/42/uploads", "Bearer new")]
 
 
 def test_second_401_is_an_auth_error(server: ScriptedServer, clock: FakeClock) -> None:
@@ -261,3 +265,28 @@ def test_answer_that_breaks_off_is_repeated_for_get_only(client: ProcoreClient,
         client.create_folder(SCOPE, "A", None)
     assert caught.value.retryable
     assert len(server.requests) == 3
+
+
+def test_408_is_sent_again_even_for_a_post(client: ProcoreClient, server: ScriptedServer,
+                                           clock: FakeClock) -> None:
+    """408 Request Timeout: the server gave up waiting for the request, so it never acted
+    on it; HTTP says to send it again."""
+    server.replies = [Reply(408, {"errors": "Request Timeout"})]
+    server.route = lambda seen: Reply(201, {"id": 3})
+    assert client.create_file(SCOPE, "U", "a.pdf", None) == {"id": 3}
+    assert [s.method for s in server.requests] == ["POST", "POST"]
+    assert clock.sleeps == [1.0]
+
+
+def test_folder_listings_ask_only_for_what_is_needed_and_skip_deleted_folders(
+        client: ProcoreClient, server: ScriptedServer) -> None:
+    server.route = lambda seen: Reply(200, {"id": 1, "folders": [
+        {"id": 2, "name": "Drawings"}, {"id": 3, "name": "Old", "is_deleted": True},
+        {"id": 4, "name": "Recycle Bin", "is_recycle_bin": True}], "files": []})
+    assert [f["name"] for f in client.root_folder(SCOPE, files=False)["folders"]] == ["Drawings"]
+    client.folder(SCOPE, 2, latest_only=True)
+    client.folder(SCOPE, 2)
+    queries = [{k: v[0] for k, v in s.query.items()} for s in server.requests]
+    assert queries == [{"project_id": "42", "exclude_files": "true"},
+                       {"project_id": "42", "show_latest_file_version_only": "true"},
+                       {"project_id": "42"}]

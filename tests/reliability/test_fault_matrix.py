@@ -115,7 +115,8 @@ def oauth_tokens(rig: Rig) -> TokenProvider:
     store = KeyringStore("procore-uploader-fault-matrix", backend=backend)
     creds = ClientCredentials(sandbox_oauth.DEMO_CLIENT_ID, sandbox_oauth.DEMO_CLIENT_SECRET)
     return login_service_account(resolve_environment(api_base=rig.sandbox.api_url),
-                                 store=store, credentials=creds)
+                                 store=store, credentials=creds,
+                                 company_id=rig.demo.company_id)
 
 
 def _run(make_rig: Callable[..., Rig], case: Case, kind: str) -> tuple[Rig, UploadItem, bytes]:

@@ -167,7 +167,7 @@ def test_an_hourly_hold_of_20_minutes_leaves_files_waiting_then_done(
     from uploader_gui.procore.http import RetryPolicy
     from uploader_gui.procore.pace_notice import pace_notice
 
-    with Sandbox(data_dir=tmp_path / "sb", rate_limit_hourly=6) as sb:
+    with Sandbox(data_dir=tmp_path / "sb", rate_limit_hourly=40) as sb:
         demo = sb.seed_demo()
         token = sb.issue_token(demo.user_id)
         seen: list[tuple[float, str | None, list[UploadState]]] = []
@@ -187,11 +187,16 @@ def test_an_hourly_hold_of_20_minutes_leaves_files_waiting_then_done(
         engine = UploadEngine(client, journal, settings)
         holder.update(client=client, engine=engine)
         try:
-            for _ in range(2):  # two calls early in the hour...
-                client.me()
+            import requests
+
+            def spend(calls: int) -> None:  # by another program of the same account
+                for _ in range(calls):
+                    requests.get(f"{sb.api_url}/rest/v1.0/me", timeout=10,
+                                 headers={"Authorization": f"Bearer {token}"})
+
+            spend(2)  # two calls early in the hour...
             sb.advance_clock(40 * 60)
-            for _ in range(4):  # ...and the rest 40 minutes in
-                client.me()
+            spend(38)  # ...and the rest 40 minutes in
             files = []
             for n in range(3):
                 f = tmp_path / f"rfi-{n}.pdf"
@@ -213,3 +218,87 @@ def test_an_hourly_hold_of_20_minutes_leaves_files_waiting_then_done(
             [doc] = [d for d in sb.documents(project_id=demo.project_ids[0])
                      if d["name"] == f.name]
             assert sb.document_bytes(doc["id"]) == f.read_bytes()
+
+
+def _storage_requests(sb: Sandbox) -> list[Any]:
+    return [r for r in sb.request_log if r.server == "storage"]
+
+
+def test_a_read_only_folder_is_refused_before_any_byte_is_sent(
+        engine: UploadEngine, sandbox: Sandbox, demo: Any, tmp_path: Path) -> None:
+    folder = demo.folder_ids["Drawings/Structural"]
+    sandbox.set_folder(folder, read_only=True)
+    f = tmp_path / "S-201.pdf"
+    f.write_bytes(os.urandom(7 * MiB))
+    dest = Destination(DestinationKind.PROJECT_FOLDER, demo.company_id, demo.project_ids[0],
+                       folder_id=folder, label="Main Street Tower / Drawings / Structural")
+    sandbox.clear_request_log()
+    item = _run_one(engine, f, dest)
+    assert item.state is UploadState.FAILED
+    assert "read-only" in (item.error or "") and "Drawings/Structural" in (item.error or "")
+    assert _storage_requests(sandbox) == []
+    assert not [r for r in sandbox.request_log if r.path.endswith("/uploads")]
+
+
+def test_a_document_checked_out_by_someone_else_is_refused_for_a_new_version(
+        engine: UploadEngine, sandbox: Sandbox, demo: Any, tmp_path: Path) -> None:
+    from uploader_gui.transfer.model import ConflictPolicy
+
+    f = tmp_path / "Plan.pdf"
+    f.write_bytes(b"version one")
+    first = _run_one(engine, f, _documents(demo))
+    assert first.state is UploadState.DONE
+    sandbox.check_out(first.procore_id, demo.other_user_id)
+    f2 = tmp_path / "again" / "Plan.pdf"
+    f2.parent.mkdir()
+    f2.write_bytes(b"version two")
+    sandbox.clear_request_log()
+    added = engine.add([f2], _documents(demo), ConflictPolicy.NEW_VERSION)
+    item = engine.run(added.items[0].id, TransferControl())
+    assert item.state is UploadState.FAILED
+    assert "checked out by Sam Okafor" in (item.error or "")
+    assert _storage_requests(sandbox) == []
+    sandbox.check_out(first.procore_id, None)  # checked in: Retry adds the version
+    engine.retry(item.id)
+    done = engine.run(item.id, TransferControl())
+    assert done.state is UploadState.DONE, done.error
+    assert sandbox.document_bytes(first.procore_id) == b"version two"
+
+
+def test_deleted_folders_and_the_recycle_bin_are_never_used(
+        engine: UploadEngine, sandbox: Sandbox, demo: Any, tmp_path: Path) -> None:
+    """A deleted "Submittals" still comes back in the listing (marked is_deleted): a file for
+    Submittals/ goes into a new, live Submittals folder, and the client asked for folders
+    only where files did not matter."""
+    sandbox.set_folder(demo.folder_ids["Submittals"], deleted=True)
+    root = tmp_path / "Submittals"
+    root.mkdir()
+    (root / "cut sheet.pdf").write_bytes(b"cut sheet")
+    sandbox.clear_request_log()
+    [item] = [engine.run(i.id, TransferControl())
+              for i in engine.add([root], _documents(demo)).items]
+    assert item.state is UploadState.DONE, item.error
+    [doc] = [d for d in sandbox.documents(project_id=demo.project_ids[0])
+             if d["id"] == item.procore_id]
+    with sandbox.state.lock:
+        folder = sandbox.state.folders[sandbox.state.files[doc["id"]].folder_id]
+        assert folder.name == "Submittals" and not folder.deleted
+    listings = [r for r in sandbox.request_log if r.method == "GET" and "/folders" in r.path]
+    assert listings and any("exclude_files=true" in r.query for r in listings)
+
+
+@pytest.mark.parametrize("status", [401, 403])
+def test_an_app_not_installed_in_the_company_is_said_plainly(make_engine: Any,
+                                                             sandbox: Sandbox, demo: Any,
+                                                             tmp_path: Path,
+                                                             status: int) -> None:
+    """Procore answers 401 or 403 to an app not installed in the company: the file fails
+    with that reason (App Management), it does not wait for a sign-in that cannot help."""
+    sandbox.set_company(demo.company_id, app_installed=False, not_installed_status=status)
+    engine = make_engine()
+    f = tmp_path / "rfi.pdf"
+    f.write_bytes(b"rfi")
+    item = _run_one(engine, f, _documents(demo))
+    assert item.state is UploadState.FAILED, item.state
+    assert "not installed" in (item.error or "")
+    assert _storage_requests(sandbox) == []

@@ -285,8 +285,8 @@ class DestinationBar(QWidget):
             if kind is NodeKind.PHOTOS:
                 return client.albums(scope)
             if kind is NodeKind.ROOT:
-                return client.root_folder(scope)
-            return client.folder(scope, node_id)
+                return client.root_folder(scope, files=False)
+            return client.folder(scope, node_id, files=False)
 
         def failed(exc: BaseException) -> None:
             if generation == self._generation:

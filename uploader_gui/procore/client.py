@@ -10,7 +10,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Self
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import requests
 
@@ -39,9 +39,16 @@ PER_PAGE = 100
 MAX_PAGES = 10_000
 #: The only calls Procore answers without a Procore-Company-Id header.
 _NO_COMPANY_HEADER = ("/rest/v1.0/me", "/rest/v1.0/companies")
-_RETRY_ANY = frozenset({500, 502, 503, 504})
-#: Statuses that say the server did not process the request, so even a POST may go again.
-_NOT_PROCESSED = frozenset({429, 503})
+_RETRY_ANY = frozenset({408, 500, 502, 503, 504})
+#: Statuses that say the server did not process the request, so even a POST may go again
+#: (408: the server timed out waiting for the request itself).
+_NOT_PROCESSED = frozenset({408, 429, 503})
+#: A token that /me accepts but a company's calls refuse: the app is not installed there.
+APP_NOT_INSTALLED = (
+    "Procore refused Procore Uploader in this company although you are signed in: the app is "
+    "probably not installed in the company's Procore account yet. Ask your Procore "
+    "administrator to add it in App Management (Company Admin > App Management), then try "
+    "again. Signing in again will not help.")
 
 
 @dataclass(frozen=True)
@@ -106,13 +113,32 @@ class ProcoreClient:
         return self._all("/rest/v1.0/projects", {"company_id": company_id},
                          company_id=company_id)
 
-    def root_folder(self, scope: Scope) -> dict[str, Any]:
-        path, params = self._documents(scope, "folders")
-        return self._object("GET", path, params=params, company_id=scope.company_id)
+    def root_folder(self, scope: Scope, *, files: bool = True,
+                    latest_only: bool = False) -> dict[str, Any]:
+        """The Documents root: its child folders and (unless ``files`` is False) its files."""
+        return self._folder_listing(scope, "folders", files, latest_only)
 
-    def folder(self, scope: Scope, folder_id: int) -> dict[str, Any]:
-        path, params = self._documents(scope, f"folders/{int(folder_id)}")
-        return self._object("GET", path, params=params, company_id=scope.company_id)
+    def folder(self, scope: Scope, folder_id: int, *, files: bool = True,
+               latest_only: bool = False) -> dict[str, Any]:
+        """One folder, as :meth:`root_folder`."""
+        return self._folder_listing(scope, f"folders/{int(folder_id)}", files, latest_only)
+
+    def _folder_listing(self, scope: Scope, rest: str, files: bool,
+                        latest_only: bool) -> dict[str, Any]:
+        """Asks only for what is needed (``exclude_files`` when only folders matter,
+        ``show_latest_file_version_only`` when only names and sizes do) and leaves out the
+        folders nobody can add to or see as folders: deleted ones and the Recycle Bin."""
+        path, params = self._documents(scope, rest)
+        if not files:
+            params["exclude_files"] = "true"
+        elif latest_only:
+            params["show_latest_file_version_only"] = "true"
+        data = self._object("GET", path, params=params, company_id=scope.company_id)
+        folders = data.get("folders")
+        if isinstance(folders, list):
+            data["folders"] = [f for f in folders if isinstance(f, dict)
+                               and not f.get("is_deleted") and not f.get("is_recycle_bin")]
+        return data
 
     def create_folder(self, scope: Scope, name: str, parent_id: int | None) -> dict[str, Any]:
         path, params = self._documents(scope, "folders")
@@ -243,10 +269,11 @@ class ProcoreClient:
             items.extend(item for item in data if isinstance(item, dict))
             next_url = response.links.get("next", {}).get("url")
             if next_url:
-                url, query = self._same_host(next_url), None
-                if url in seen:  # a server that links a page to itself would loop forever
+                target = self._same_host(next_url)
+                if target in seen:  # a server that links a page to itself would loop forever
                     break
-                seen.add(url)
+                seen.add(target)
+                url, query = _with_own_params(target, params)
                 continue
             if "Link" in response.headers or not data:
                 break
@@ -276,6 +303,11 @@ class ProcoreClient:
         if company_id is not None:
             headers["Procore-Company-Id"] = str(int(company_id))
         return headers
+
+    def _token_works(self, token: str) -> bool:
+        if home_company_id(self._tokens) is not None:
+            return False  # a service account's /me needs the company too: no way to tell
+        return _token_works_on_me(self._session, self.api_base, token, self._timeout)
 
     def _request(self, method: str, url: str, *, params: Mapping[str, Any] | None = None,
                  json: Any = None, form: list[tuple[str, str]] | None = None,
@@ -330,6 +362,11 @@ class ProcoreClient:
                 return response
             body = read_limited(response)
             error = api_error(status, response.headers, body, now=self._retry.clock())
+            if status == 401 and company_id is not None and self._token_works(token):
+                # The same token is good for /me: it is this company that refuses the app
+                # (not installed there). Refreshing or signing in again would loop for ever.
+                raise errors.PermissionDenied(f"{APP_NOT_INSTALLED} (Procore said: "
+                                              f"{error.message})", status=401)
             if status == 401 and not refreshed:
                 # The token expired or was revoked: refresh once (the provider makes sure
                 # many threads reporting the same token cause one refresh) and repeat.
@@ -353,11 +390,23 @@ class ProcoreClient:
                 raise error
             log.info("%s %s answered HTTP %d; trying again in %.1f s",
                      method, urlsplit(url).path, status, wait)
-            if status in _NOT_PROCESSED:
+            if status in (429, 503):
                 # "Never send a request the server told it to hold back": every thread waits.
                 self.pacer.hold(wait)
             else:
                 self._retry.sleep(wait)
+
+
+def _token_works_on_me(session: requests.Session, api_base: str, token: str,
+                       timeout: tuple[float, float]) -> bool:
+    """Whether ``/me`` accepts ``token`` (one plain request, no retries)."""
+    try:
+        with session.get(f"{api_base}/rest/v1.0/me", timeout=timeout, allow_redirects=False,
+                         headers={"Authorization": f"Bearer {token}",
+                                  "Accept": "application/json"}) as answer:
+            return answer.status_code == 200
+    except requests.RequestException:
+        return False
 
 
 def _more_by_total(headers: Mapping[str, str], page: int, count: int) -> bool:
@@ -369,6 +418,16 @@ def _more_by_total(headers: Mapping[str, str], page: int, count: int) -> bool:
         # No paging headers at all: a full page may have a successor, a short one has not.
         return count >= PER_PAGE
     return page * per_page < total
+
+
+def _with_own_params(link: str, params: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    """A next-page link with the listing's own parameters put back: Procore's links carry
+    ``page`` and ``per_page`` but, as its pagination example shows, not the request's other
+    parameters (``project_id``, filters), which the next page needs as much as the first."""
+    parts = urlsplit(link)
+    query: dict[str, Any] = dict(params)
+    query.update(parse_qsl(parts.query, keep_blank_values=True))
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", "")), query
 
 
 def _segment(value: str) -> str:

@@ -182,6 +182,12 @@ def api_error(status: int, headers: Mapping[str, str], body: bytes, *,
         kind = errors.Gone
     elif status == 429:
         kind = errors.RateLimited
+    elif status == 408:
+        # Request Timeout: the server gave up waiting for the request; sending it again is
+        # what HTTP says to do.
+        kind = errors.ServerError
+        text = ("Procore took too long to receive the request (HTTP 408). "
+                "It is sent again by itself.")
     elif status >= 500:
         kind = errors.ServerError
         if not message and (is_json or not body.strip()):

@@ -60,6 +60,7 @@ def create_file(call: Call) -> Any:
                 folder = call.folder(int(parent_raw or ""), project_id, company_id)
             except ValueError:
                 raise _invalid("parent_id", "is invalid") from None
+        documents.check_writable(folder)
         unique = (_field(form, "file[unique_name]") or "").lower() == "true"
         if documents.name_taken(state, folder.id, name, folders=False):
             if not unique:
@@ -82,6 +83,11 @@ def create_file_version(call: Call) -> Any:
         record = state.files.get(file_id)
         if record is None or record.project_id != project_id or record.company_id != company_id:
             raise ApiError(404, {"errors": "File not found"})
+        documents.check_writable(state.folders[record.folder_id])
+        holder = state.users.get(record.checked_out_by) if record.checked_out_by else None
+        if holder is not None and holder.id != call.user.id:
+            raise ApiError(403, {"errors": f"This file is checked out by {holder.name}; only "
+                                           "they can add a version until it is checked in"})
         upload = _usable_upload(call, _field(form, "file_version[upload_uuid]"), "upload_uuid")
         version = documents.add_version(state, record, upload.uuid, upload.size or 0,
                                         state.object_path(upload.uuid),

@@ -104,6 +104,12 @@ class Call:
             raise ApiError(400, {"errors": "Procore-Company-Id must be a number"}) from None
         if company_id not in self.state.companies or company_id not in self.user.company_ids:
             raise ApiError(403, {"errors": "You do not have access to this company"})
+        company = self.state.companies[company_id]
+        if not company.app_installed:
+            # An app must be installed in the company (App Management) before its calls
+            # work; until then Procore answers 401 or 403.
+            raise ApiError(company.not_installed_status,
+                           {"errors": "This app is not installed in this company"})
         self.company_id = company_id
         return company_id
 
@@ -134,12 +140,15 @@ class Call:
         last = max(1, math.ceil(total / per_page))
 
         def link(number: int) -> str:
-            query = {k: v[0] for k, v in self.query.items()}
-            query.update(page=str(number), per_page=str(per_page))
+            # As Procore's pagination example shows them: page and per_page only, the
+            # request's other parameters (project_id, filters...) are not carried over.
+            query = {"page": str(number), "per_page": str(per_page)}
             return f"<{self.api_url}{self.path}?{urlencode(query)}>"
 
-        rels = [(1, "first")]
-        if page > 1:
+        rels = []
+        if page > 1:  # Procore: on page 1 only the next and last links
+            rels.append((1, "first"))
+        if page > 2:
             rels.append((min(page - 1, last), "prev"))
         if page < last:
             rels.append((page + 1, "next"))

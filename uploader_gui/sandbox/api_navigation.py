@@ -15,8 +15,11 @@ def me(call: Call) -> Any:
 
 
 def companies(call: Call) -> Any:
+    """List Companies: free companies only with ``include_free_companies=true``."""
+    with_free = (call.param("include_free_companies") or "").lower() == "true"
     found = [call.state.companies[c] for c in sorted(call.user.company_ids)]
-    return Page([{"id": c.id, "name": c.name, "is_active": True} for c in found])
+    return Page([{"id": c.id, "name": c.name, "is_active": c.active}
+                 for c in found if with_free or not c.free])
 
 
 def projects(call: Call) -> Any:
@@ -40,15 +43,22 @@ def _root(call: Call, project_id: int | None, company_id: int) -> Folder:
     return call.state.root_folder(project_id=project_id, company_id=company_id)
 
 
+def _listing_options(call: Call) -> dict[str, bool]:
+    """``exclude_files`` and ``show_latest_file_version_only`` of List Folders and Files."""
+    return {"files": (call.param("exclude_files") or "").lower() != "true",
+            "latest_only": (call.param("show_latest_file_version_only") or "").lower() == "true"}
+
+
 def root_folder(call: Call) -> Any:
     project_id, company_id = _folder_scope(call)
-    return documents.folder_json(call.state, _root(call, project_id, company_id))
+    return documents.folder_json(call.state, _root(call, project_id, company_id),
+                                 **_listing_options(call))
 
 
 def one_folder(call: Call) -> Any:
     project_id, company_id = _folder_scope(call)
     folder = call.folder(call.path_int("id"), project_id, company_id)
-    return documents.folder_json(call.state, folder)
+    return documents.folder_json(call.state, folder, **_listing_options(call))
 
 
 def create_folder(call: Call) -> Any:
@@ -68,6 +78,7 @@ def create_folder(call: Call) -> Any:
             parent = call.folder(int(parent_id), project_id, company_id)
         except (TypeError, ValueError):
             raise ApiError(422, {"errors": {"parent_id": ["is invalid"]}}) from None
+    documents.check_writable(parent)
     try:
         folder = documents.create_folder(call.state, parent, name)
     except documents.InvalidName as exc:

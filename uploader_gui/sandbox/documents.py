@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from .http_common import ApiError
 from .records import DocumentFile, FileVersion, Folder, Image
 from .state import SandboxState
 
@@ -59,8 +60,11 @@ def folder_files(state: SandboxState, folder_id: int) -> list[DocumentFile]:
                   key=lambda f: f.name.lower())
 
 
-def file_json(state: SandboxState, record: DocumentFile) -> dict[str, Any]:
+def file_json(state: SandboxState, record: DocumentFile, *,
+              latest_only: bool = False) -> dict[str, Any]:
     latest = record.versions[-1]
+    versions = record.versions[-1:] if latest_only else record.versions
+    holder = state.users.get(record.checked_out_by) if record.checked_out_by else None
     return {
         "id": record.id,
         "name": record.name,
@@ -73,11 +77,16 @@ def file_json(state: SandboxState, record: DocumentFile) -> dict[str, Any]:
             folder_path(state, state.folders[record.folder_id]), record.name])),
         "file_versions": [{"id": v.id, "number": v.number, "size": v.size,
                            "notes": v.notes, "created_at": iso(v.created_at)}
-                          for v in record.versions],
+                          for v in versions],
+        "checked_out_by": ({"id": holder.id, "name": holder.name, "login": holder.login}
+                           if holder is not None else None),
     }
 
 
-def folder_json(state: SandboxState, folder: Folder, *, with_children: bool = True) -> dict[str, Any]:
+def folder_json(state: SandboxState, folder: Folder, *, with_children: bool = True,
+                files: bool = True, latest_only: bool = False) -> dict[str, Any]:
+    """A folder as Procore lists it; ``files=False`` is ``exclude_files=true`` and
+    ``latest_only`` is ``show_latest_file_version_only=true``."""
     children = child_folders(state, folder.id)
     return {
         "id": folder.id,
@@ -88,20 +97,33 @@ def folder_json(state: SandboxState, folder: Folder, *, with_children: bool = Tr
         "has_children_folders": bool(children),
         "read_only": folder.read_only,
         "private": folder.private,
+        "is_deleted": folder.deleted,
+        "is_recycle_bin": folder.recycle_bin,
         "created_at": iso(folder.created_at),
         # Procore answers one level deep: child folders come back with empty lists.
         "folders": [folder_json(state, c, with_children=False) for c in children]
         if with_children else [],
-        "files": [file_json(state, f) for f in folder_files(state, folder.id)]
-        if with_children else [],
+        "files": [file_json(state, f, latest_only=latest_only)
+                  for f in folder_files(state, folder.id)]
+        if with_children and files else [],
     }
 
 
 def name_taken(state: SandboxState, folder_id: int, name: str, *, folders: bool) -> bool:
     lowered = name.lower()
     if folders:
-        return any(f.name.lower() == lowered for f in child_folders(state, folder_id))
+        return any(f.name.lower() == lowered for f in child_folders(state, folder_id)
+                   if not f.deleted)
     return any(f.name.lower() == lowered for f in folder_files(state, folder_id))
+
+
+def check_writable(folder: Folder) -> None:
+    """Files and folders go only into folders the person may add to."""
+    if folder.deleted:
+        raise ApiError(404, {"errors": "Folder not found"})
+    if folder.read_only or folder.recycle_bin:
+        raise ApiError(403, {"errors": "You do not have permission to add to this folder "
+                                       "(it is read-only)"})
 
 
 def create_folder(state: SandboxState, parent: Folder, name: str) -> Folder:

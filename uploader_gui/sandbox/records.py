@@ -12,6 +12,13 @@ from typing import Any
 class Company:
     id: int
     name: str
+    #: Whether the app (every client of the sandbox) is installed in the company's App
+    #: Management; without it Procore answers ``not_installed_status`` to its calls.
+    app_installed: bool = True
+    not_installed_status: int = 403
+    #: Free companies are left out of /companies unless include_free_companies=true.
+    free: bool = False
+    active: bool = True
 
 
 @dataclass
@@ -42,6 +49,10 @@ class Folder:
     private: bool = False
     read_only: bool = False
     created_at: float = 0.0
+    #: Deleted folders still come back in listings, marked is_deleted.
+    deleted: bool = False
+    #: The project's Recycle Bin, listed beside the other folders of the root.
+    recycle_bin: bool = False
 
 
 @dataclass
@@ -68,6 +79,8 @@ class DocumentFile:
     updated_at: float
     description: str = ""
     versions: list[FileVersion] = field(default_factory=list)
+    #: The user who checked the file out (only they may add versions), or None.
+    checked_out_by: int | None = None
 
 
 @dataclass

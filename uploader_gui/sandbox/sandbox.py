@@ -188,6 +188,36 @@ class Sandbox:
                 parent = self.state.root_folder(project_id=project_id, company_id=company_id)
             return documents.create_folder(self.state, parent, name).id
 
+    def set_folder(self, folder_id: int, *, read_only: bool | None = None,
+                   deleted: bool | None = None) -> None:
+        """Make a folder read-only (nobody may add to it) or deleted (kept in listings,
+        marked ``is_deleted``)."""
+        with self.state.lock:
+            folder = self.state.folders[folder_id]
+            if read_only is not None:
+                folder.read_only = read_only
+            if deleted is not None:
+                folder.deleted = deleted
+
+    def check_out(self, file_id: int, user_id: int | None) -> None:
+        """Check a document out to ``user_id`` (None checks it in)."""
+        with self.state.lock:
+            self.state.files[file_id].checked_out_by = user_id
+
+    def set_company(self, company_id: int, *, app_installed: bool | None = None,
+                    not_installed_status: int | None = None, free: bool | None = None,
+                    active: bool | None = None) -> None:
+        with self.state.lock:
+            company = self.state.companies[company_id]
+            if app_installed is not None:
+                company.app_installed = app_installed
+            if not_installed_status is not None:
+                company.not_installed_status = not_installed_status
+            if free is not None:
+                company.free = free
+            if active is not None:
+                company.active = active
+
     def add_album(self, project_id: int, name: str) -> int:
         return self.state.add_album(project_id, name)
 

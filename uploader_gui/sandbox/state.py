@@ -222,6 +222,10 @@ class SandboxState:
             self.projects[project.id] = project
             root = Folder(self.new_id(), "", None, project.id, company_id, created_at=self.now())
             self.folders[root.id] = root
+            # Procore lists the project's Recycle Bin among the root's folders.
+            bin_ = Folder(self.new_id(), "Recycle Bin", root.id, project.id, company_id,
+                          read_only=True, created_at=self.now(), recycle_bin=True)
+            self.folders[bin_.id] = bin_
             return project.id
 
     def add_user(self, name: str, login: str, company_ids: list[int]) -> int:

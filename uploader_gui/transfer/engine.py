@@ -24,9 +24,9 @@ from uploader_gui.procore.abort import watching
 from uploader_gui.procore.client import ProcoreClient, Scope
 from uploader_gui.procore.errors import Cancelled, NetworkError, ProcoreError, SignInRequired
 from uploader_gui.procore.storage import StorageClient
-from uploader_gui.transfer import association, storage_flows
+from uploader_gui.transfer import association, preflight, storage_flows
 from uploader_gui.transfer.control import TransferControl
-from uploader_gui.transfer.folders import FolderResolver
+from uploader_gui.transfer.folders import LATEST, FolderResolver
 from uploader_gui.transfer.model import (ConflictPolicy, Destination, DestinationKind,
                                          ProgressEvent, Rejected, UploadItem, UploadState)
 from uploader_gui.transfer.progress import ProgressMeter
@@ -283,7 +283,17 @@ class UploadEngine:
                         item.procore_id = int(existing["id"])  # written with the end state
                         item.web_url = self._web_url(item, item.procore_id, folder_id)
                         return UploadState.SKIPPED
+                    if preflight.checked_out_by_other(existing, self._current_identity()):
+                        # Looked again before refusing: it may have been checked in since.
+                        existing = self.folders.find_file(scope, folder_id, item.name,
+                                                          fresh=True) or existing
+                        preflight.check_not_checked_out(existing, self._current_identity())
                     self.journal.update(item.id, version_of=int(existing["id"]))
+            if rec.phase == Phase.NEW:  # before any byte is sent
+                listing = self.folders.listing(scope, folder_id, view=LATEST)
+                if preflight.refused_folder(listing):  # looked again, as above
+                    listing = self.folders.listing(scope, folder_id, fresh=True, view=LATEST)
+                preflight.check_folder_writable(listing, dest.label)
         control.check()
 
         ctx = storage_flows.FlowContext(
