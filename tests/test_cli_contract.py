@@ -133,3 +133,18 @@ def test_an_app_not_installed_is_said_not_looped(sandbox: Sandbox,
     out = result.stdout + result.stderr
     assert "not installed" in out and "Traceback" not in out
     assert "login" not in out  # signing in again would not help
+
+
+def test_the_company_of_an_inactive_project_is_found(sandbox: Sandbox,
+                                                     env: dict[str, str],  # noqa: F811
+                                                     tmp_path: Path) -> None:
+    with sandbox.state.lock:
+        user = sandbox.state.users[sandbox.state.demo_user_id]
+        [last] = sorted(p.id for p in sandbox.state.projects.values()
+                        if p.company_id == user.company_ids[0])[-1:]
+    sandbox.set_project_active(last, False)
+    f = tmp_path / "closeout.pdf"
+    f.write_bytes(b"closeout")
+    result = _run(["upload", str(f), "--project-id", str(last)], env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert [d["name"] for d in sandbox.documents(project_id=last)] == ["closeout.pdf"]

@@ -110,7 +110,8 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def find_company(client: ProcoreClient, project_id: int) -> int:
     for company in client.companies():
-        for project in client.projects(int(company["id"])):
+        # Inactive projects too: "upload to project P" names it, whatever its status.
+        for project in client.projects(int(company["id"]), inactive=True):
             if int(project["id"]) == project_id:
                 return int(company["id"])
     raise UsageError(f"Project {project_id} was not found in any company you can see. "

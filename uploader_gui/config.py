@@ -28,9 +28,23 @@ class Environment:
 
     @property
     def web_base(self) -> str:
-        """Where people open Procore in a browser (used for "Open in Procore")."""
-        return self.api_base.replace("://api.", "://app.").replace("://api-", "://app-")
+        """Where people open Procore in a browser (used for "Open in Procore").
 
+        From Procore's "Sandbox Environments" page: production is app.procore.com; the
+        development sandbox serves browser and API on sandbox.procore.com; the monthly
+        sandbox's browser domain is api-sandbox-monthly.procore.com (its API is
+        api-monthly.procore.com). Any other server (a company's own, the local sandbox)
+        is taken to serve its pages where it answers the API.
+        """
+        return WEB_HOSTS.get(self.api_base.rstrip("/"), self.api_base.rstrip("/"))
+
+
+#: Browser domains of Procore's own API hosts (see Environment.web_base).
+WEB_HOSTS = {
+    "https://api.procore.com": "https://app.procore.com",
+    "https://sandbox.procore.com": "https://sandbox.procore.com",
+    "https://api-monthly.procore.com": "https://api-sandbox-monthly.procore.com",
+}
 
 ENVIRONMENTS: dict[str, Environment] = {
     "production": Environment("production", "https://login.procore.com",

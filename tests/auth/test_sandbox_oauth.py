@@ -35,6 +35,8 @@ def _code(sandbox: Sandbox, redirect: str = REDIRECT, state: str = "s1") -> str:
 def _token(sandbox: Sandbox, **form: str) -> requests.Response:
     form.setdefault("client_id", DEMO)
     form.setdefault("client_secret", SECRET)
+    if form.get("grant_type") == "refresh_token":
+        form.setdefault("redirect_uri", REDIRECT)
     return requests.post(f"{sandbox.login_url}/oauth/token", data=form, timeout=10)
 
 
@@ -118,6 +120,23 @@ def test_refresh_tokens_rotate_and_any_use_spends_them(sandbox: Sandbox, demo: D
     assert after.status_code == 401
     counts = sandbox_oauth.counters(sandbox.state)
     assert counts["refresh_token"] == 1 and counts["refresh_token:failed"] == 3
+
+
+def test_refresh_needs_a_registered_redirect_uri(sandbox: Sandbox, demo: DemoInfo) -> None:
+    """Procore's refresh example sends redirect_uri with the grant: without it (or with one
+    not registered for the app) the refresh is refused, and the refresh token is spent."""
+    first = _token(sandbox, grant_type="authorization_code", code=_code(sandbox),
+                   redirect_uri=REDIRECT).json()
+    for redirect in ("", "http://localhost:9/elsewhere"):
+        again = _token(sandbox, grant_type="authorization_code", code=_code(sandbox),
+                       redirect_uri=REDIRECT).json()
+        refused = _token(sandbox, grant_type="refresh_token", redirect_uri=redirect,
+                         refresh_token=again["refresh_token"])
+        assert refused.status_code == 400 and refused.json()["error"] == "invalid_grant"
+        spent = _token(sandbox, grant_type="refresh_token", refresh_token=again["refresh_token"])
+        assert spent.status_code == 401
+    ok = _token(sandbox, grant_type="refresh_token", refresh_token=first["refresh_token"])
+    assert ok.status_code == 200
 
 
 def test_client_credentials_and_basic_auth(sandbox: Sandbox, demo: DemoInfo) -> None:

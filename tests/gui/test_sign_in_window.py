@@ -179,7 +179,8 @@ def test_refused_refresh_asks_to_sign_in_again_and_uploads_then_finish(
     assert kept is not None and kept.tokens.refresh_token
     spent = requests.post(f"{harness.env.login_base}/oauth/token", timeout=10, data={
         "grant_type": "refresh_token", "refresh_token": kept.tokens.refresh_token,
-        "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET})
+        "redirect_uri": kept.redirect_uri, "client_id": CLIENT_ID,
+        "client_secret": CLIENT_SECRET})
     assert spent.status_code == 200
     harness.sandbox.advance_clock(harness.sandbox.token_lifetime + 60)
 

@@ -201,3 +201,16 @@ def test_service_accounts_need_the_company_header_on_me_and_companies(
         person = requests.get(sandbox.api_url + path, timeout=10,
                               headers={"Authorization": f"Bearer {api.token}"})
         assert person.status_code == 200, path
+
+
+def test_projects_lists_active_ones_unless_asked(api: Api, sandbox: Sandbox,
+                                                 demo: DemoInfo) -> None:
+    """List Projects answers active projects only; filters[by_status]=All adds the others."""
+    sandbox.set_project_active(demo.project_ids[2], False)
+    params = {"company_id": demo.company_id}
+    active = [p["id"] for p in api.get("/rest/v1.0/projects", params=params).json()]
+    assert active == demo.project_ids[:2]
+    every = api.get("/rest/v1.0/projects", params={**params, "filters[by_status]": "All"})
+    assert [p["id"] for p in every.json()] == demo.project_ids
+    inactive = api.get("/rest/v1.0/projects", params={**params, "filters[by_status]": "Inactive"})
+    assert [(p["id"], p["active"]) for p in inactive.json()] == [(demo.project_ids[2], False)]

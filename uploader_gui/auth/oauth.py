@@ -85,14 +85,17 @@ class OAuthClient:
             **self._client_fields()}, what="sign-in")
         return self._token_set(answer, "authorization_code")
 
-    def refresh(self, refresh_token: str) -> TokenSet:
+    def refresh(self, refresh_token: str, redirect_uri: str | None = None) -> TokenSet:
         """New tokens for a refresh token; the old one is spent whatever happens here.
 
         Raises SignInRequired when Procore refuses (the person must sign in again).
         """
+        # redirect_uri as in Procore's refresh example (the one registered for the app).
         answer = self._post("/oauth/token", {
             "grant_type": "refresh_token", "refresh_token": refresh_token,
-            **self._client_fields()}, what="refresh")
+            "redirect_uri": redirect_uri or self.credentials.redirect_uri,
+            **self._client_fields()},
+            what="refresh")
         return self._token_set(answer, "authorization_code")
 
     def client_credentials(self) -> TokenSet:

@@ -131,7 +131,7 @@ class OAuthTokenProvider:
             raise self._end(SIGN_IN_AGAIN)
         self.refreshes += 1
         try:
-            fresh = self._oauth.refresh(refresh_token)
+            fresh = self._oauth.refresh(refresh_token, self._sign_in.redirect_uri)
         except NetworkError:
             # Only raised when the request surely never reached Procore: the token is unspent.
             raise

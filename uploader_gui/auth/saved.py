@@ -29,6 +29,9 @@ class SignIn:
     tokens: TokenSet
     #: A service account's company (Procore wants it on every call, /me included).
     company_id: int | None = None
+    #: The redirect URI the sign-in used; sent again with each refresh, as Procore's
+    #: example does (None: the sign-in settings' one).
+    redirect_uri: str | None = None
 
     @property
     def is_service_account(self) -> bool:
@@ -37,7 +40,7 @@ class SignIn:
     def to_json(self) -> str:
         return json.dumps({"user_id": self.user_id, "user_name": self.user_name,
                            "user_login": self.user_login, "tokens": self.tokens.to_dict(),
-                           "company_id": self.company_id})
+                           "company_id": self.company_id, "redirect_uri": self.redirect_uri})
 
     @classmethod
     def from_json(cls, text: str) -> SignIn:
@@ -45,7 +48,8 @@ class SignIn:
         company = raw.get("company_id")
         return cls(str(raw["user_id"]), str(raw.get("user_name") or ""),
                    str(raw.get("user_login") or ""), TokenSet.from_dict(raw["tokens"]),
-                   int(company) if company is not None else None)
+                   int(company) if company is not None else None,
+                   str(raw["redirect_uri"]) if raw.get("redirect_uri") else None)
 
 
 def load(store: KeyringStore) -> SignIn | None:

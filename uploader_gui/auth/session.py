@@ -225,7 +225,8 @@ class LoginAttempt:
                 raise LoginFailed("Signing in took too long. Please try again.")
             code = pasted or self._redirected_code()
             tokens = self._oauth.exchange_code(code, self.redirect_uri)
-            return _finish_sign_in(self.environment, self._oauth, self._store, tokens)
+            return _finish_sign_in(self.environment, self._oauth, self._store, tokens,
+                                   redirect_uri=self.redirect_uri)
         finally:
             if self._listener is not None:
                 self._listener.stop()
@@ -248,13 +249,14 @@ def _refusal(redirect: Redirect) -> str:
 
 
 def _finish_sign_in(environment: Environment, oauth: OAuthClient, store: KeyringStore,
-                    tokens: TokenSet, *, company_id: int | None = None) -> OAuthTokenProvider:
+                    tokens: TokenSet, *, company_id: int | None = None,
+                    redirect_uri: str | None = None) -> OAuthTokenProvider:
     """Find out who signed in, save the sign-in under that user, and return its provider."""
     with ProcoreClient(environment.api_base,
                        StaticTokenProvider(tokens.access_token, company_id=company_id)) as client:
         me = client.me()
     sign_in = SignIn(str(me.get("id")), str(me.get("name") or ""), str(me.get("login") or ""),
-                     tokens, company_id)
+                     tokens, company_id, redirect_uri)
     saved.save(store, sign_in)
     log.info("Signed in as user %s on %s", sign_in.user_id, urlsplit(environment.api_base).netloc)
     if store.notice:

@@ -109,9 +109,13 @@ class ProcoreClient:
     def companies(self) -> list[dict[str, Any]]:
         return self._all("/rest/v1.0/companies", {})
 
-    def projects(self, company_id: int) -> list[dict[str, Any]]:
-        return self._all("/rest/v1.0/projects", {"company_id": company_id},
-                         company_id=company_id)
+    def projects(self, company_id: int, *, inactive: bool = False) -> list[dict[str, Any]]:
+        """The company's active projects; with ``inactive`` every project (List Projects
+        returns active ones unless ``filters[by_status]`` says otherwise)."""
+        params: dict[str, Any] = {"company_id": company_id}
+        if inactive:
+            params["filters[by_status]"] = "All"
+        return self._all("/rest/v1.0/projects", params, company_id=company_id)
 
     def root_folder(self, scope: Scope, *, files: bool = True,
                     latest_only: bool = False) -> dict[str, Any]:

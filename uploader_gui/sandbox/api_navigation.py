@@ -25,9 +25,14 @@ def companies(call: Call) -> Any:
 def projects(call: Call) -> Any:
     company_id = call.company(call.int_param("company_id"))
     company = call.state.companies[company_id]
-    found = sorted((p for p in call.state.projects.values() if p.company_id == company_id),
+    # List Projects: active projects only, unless filters[by_status] is Inactive or All.
+    status = (call.param("filters[by_status]") or "Active").lower()
+    if status not in ("active", "inactive", "all"):
+        raise ApiError(400, {"errors": "filters[by_status] must be Active, Inactive or All"})
+    found = sorted((p for p in call.state.projects.values() if p.company_id == company_id
+                    and (status == "all" or p.active == (status == "active"))),
                    key=lambda p: p.id)
-    return Page([{"id": p.id, "name": p.name, "display_name": p.name, "active": True,
+    return Page([{"id": p.id, "name": p.name, "display_name": p.name, "active": p.active,
                   "company": {"id": company.id, "name": company.name}} for p in found])
 
 

@@ -212,6 +212,11 @@ def _token(state: Any, data: OAuthData, form: Mapping[str, list[str]],
         data.calls["authorization_code"] += 1
         return _issue(state, data, client_id, record.user_id, with_refresh=True)
     if grant_type == "refresh_token":
+        # Procore's refresh example sends redirect_uri with the grant: required here, and it
+        # must be one registered for the app (the refresh token is spent either way).
+        if _one(form, "redirect_uri") not in app.redirect_uris:
+            data.calls["refresh_token:failed"] += 1
+            return _json(400, {"error": "invalid_grant", "error_description": INVALID_GRANT})
         if grant is None or grant.client_id != client_id or grant.user_id not in state.users:
             data.calls["refresh_token:failed"] += 1
             # Procore answers 401 with this message when the person must sign in again.

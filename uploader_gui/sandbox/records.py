@@ -26,6 +26,7 @@ class Project:
     id: int
     company_id: int
     name: str
+    active: bool = True
 
 
 @dataclass

@@ -199,6 +199,10 @@ class Sandbox:
             if deleted is not None:
                 folder.deleted = deleted
 
+    def set_project_active(self, project_id: int, active: bool) -> None:
+        with self.state.lock:
+            self.state.projects[project_id].active = active
+
     def check_out(self, file_id: int, user_id: int | None) -> None:
         """Check a document out to ``user_id`` (None checks it in)."""
         with self.state.lock:
