@@ -274,3 +274,18 @@ def test_a_parameter_that_is_not_a_number_is_refused(spec: str) -> None:
     # "Retry-After: 1@p0.5" and fire the fault once instead of at random.
     with pytest.raises(FaultSpecError, match="must be a number"):
         parse_fault_spec(spec)
+
+
+def test_slow_storage_takes_the_body_at_its_rate(api: Api, sandbox: Sandbox,
+                                                 two_parts: list[bytes]) -> None:
+    import time
+
+    created = api.create_segmented(two_parts)
+    sandbox.faults.add(Fault("slow", "storage_put", rate=10 * 1024 * 1024))
+    started = time.monotonic()
+    assert api.put_part(created["segments"][0], two_parts[0]).status_code == 200
+    took = time.monotonic() - started
+    assert took >= 0.45  # 5 MiB at 10 MiB/s
+    started = time.monotonic()
+    assert api.put_part(created["segments"][1], two_parts[1]).status_code == 200
+    assert time.monotonic() - started < took  # fired once: the next part is not held back

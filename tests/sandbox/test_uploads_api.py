@@ -241,3 +241,25 @@ def test_v10_complete_takes_etags_alone(api: Api, two_parts: list[bytes]) -> Non
     path = f"/rest/v1.0/projects/{api.project_id}/uploads/{created['uuid']}"
     answer = api.patch(path, json={"segments": [{"etag": e} for e in etags]})
     assert answer.status_code == 200, answer.text
+
+
+@pytest.mark.parametrize("value", ["pdf", "application/", "text/plain; charset=x", 7, ""])
+def test_response_content_type_must_be_a_media_type(api: Api, value: Any) -> None:
+    answer = api.create_upload({"response_filename": "a.pdf", "response_content_type": value})
+    assert answer.status_code == 422
+    assert "response_content_type" in answer.json()["errors"]
+    assert api.create_upload({"response_filename": "a.pdf",
+                              "response_content_type": "application/pdf"}).status_code == 201
+
+
+def test_a_repeated_complete_answers_gone(api: Api, two_parts: list[bytes]) -> None:
+    """Completing an upload that is already complete (a PATCH repeated after its answer was
+    lost) answers 410: the client must ask Show Upload, which says complete."""
+    created = api.create_segmented(two_parts)
+    etags = [api.put_part(s, d).headers["ETag"].strip('"')
+             for s, d in zip(created["segments"], two_parts, strict=True)]
+    uuid = created["uuid"]
+    assert api.complete(uuid, etags, created["segments"]).status_code == 200
+    again = api.complete(uuid, etags, created["segments"])
+    assert again.status_code == 410
+    assert api.get(f"{api.uploads_path}/{uuid}").json()["status"] == "complete"

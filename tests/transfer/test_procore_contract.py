@@ -302,3 +302,17 @@ def test_an_app_not_installed_in_the_company_is_said_plainly(make_engine: Any,
     assert item.state is UploadState.FAILED, item.state
     assert "not installed" in (item.error or "")
     assert _storage_requests(sandbox) == []
+
+
+def test_the_content_type_is_left_to_procore(engine: UploadEngine, sandbox: Sandbox,
+                                            demo: Any, tmp_path: Path) -> None:
+    """Seed 000: response_content_type "should only be included when you are certain it's
+    correct"; a guess from the extension (on Windows partly from the registry) is not."""
+    from uploader_gui.journal.store import TransferRecord
+    from uploader_gui.transfer.storage_flows import _create_body
+
+    f = tmp_path / "odd.pdf"
+    f.write_bytes(b"not really a pdf")
+    item = engine.add([f], _documents(demo)).items[0]
+    assert _create_body(item, TransferRecord()) == {"response_filename": "odd.pdf", "size": 16}
+    assert engine.run(item.id, TransferControl()).state is UploadState.DONE

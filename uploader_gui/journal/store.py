@@ -404,6 +404,7 @@ class Journal:
 
 
 _UPDATABLE = {"state", "bytes_done", "error", "procore_id", "web_url", "size", "mtime_ns",
+              "segment_size",
               "name", "phase", "folder_id", "version_of", "assoc_name", "assoc_started_at",
               "instructions", "conflict"}
 

@@ -22,6 +22,9 @@ MAX_SEGMENT = 5 * 1024 ** 3
 MAX_SEGMENTS = 10_000
 _SHA256 = re.compile(r"^[0-9a-fA-F]{64}$")
 _MD5 = re.compile(r"^[0-9a-fA-F]{32}$")
+#: type "/" subtype, RFC 6838 names (parameters are not taken here).
+_MEDIA_TYPE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/"
+                         r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$")
 SIGNED_PUT_HEADERS = ("content-length", "content-md5", "host", "x-amz-content-sha256")
 
 
@@ -158,8 +161,9 @@ def create(call: Call) -> Any:
     if filename is not None and not isinstance(filename, str):
         raise _invalid("response_filename", "must be a string")
     content_type = body.get("response_content_type")
-    if content_type is not None and not isinstance(content_type, str):
-        raise _invalid("response_content_type", "must be a string")
+    if content_type is not None and (not isinstance(content_type, str)
+                                     or not _MEDIA_TYPE.match(content_type)):
+        raise _invalid("response_content_type", "must be a media type such as application/pdf")
     if not content_type:
         guessed = mimetypes.guess_type(filename or "")[0]
         content_type = guessed or "application/octet-stream"
@@ -276,6 +280,10 @@ def complete(call: Call) -> Any:
         if upload.segments is None:
             raise _invalid("segments", "this upload has no segments; it is complete once the "
                                        "file is posted to storage")
+        if upload.status == "complete":
+            # A repeated PATCH (say, retried after a lost answer) finds the upload already
+            # complete: 410, so a client must ask Show Upload rather than trust a repeat.
+            raise ApiError(410, {"errors": "This upload is already complete"})
         etags = _etag_list(call.json_body(), upload, call.match["version"])
         for segment, etag in zip(upload.segments, etags, strict=True):
             if segment.stored_md5 is None:
@@ -283,11 +291,7 @@ def complete(call: Call) -> Any:
             if segment.stored_md5 != etag:
                 raise _invalid("segments", f"the etag of segment {segment.number} does not "
                                            "match the part in storage")
-        if upload.status != "complete":
-            # Completing again with the same etags answers the same: a client may retry a
-            # PATCH whose answer it never saw.
-            os.replace(state.assembly_path(upload.uuid), state.object_path(upload.uuid))
-            upload.size = sum(s.size for s in upload.segments)
-            upload.status = "complete"
+        os.replace(state.assembly_path(upload.uuid), state.object_path(upload.uuid))
+        upload.size = sum(s.size for s in upload.segments)
+        upload.status = "complete"
         return upload_json(upload, with_status=True)
-

@@ -21,6 +21,8 @@ Kinds and their parameters:
 - ``expire_links_after``: storage links signed while it fires expire ``seconds`` after signing
   instead of after an hour (targets ``create``, ``show``, ``storage_put``, ``storage_post``).
 - ``gone``: a PATCH answers 410 Gone.
+- ``slow``: storage takes the body at ``rate`` bytes a second (default 1 MiB/s), like a slow
+  office uplink (target ``storage_put``).
 - ``token_expire_after_calls``: an access token dies after ``calls`` API calls (default 3).
 - ``malformed``: ``variant`` ``json`` (200 with broken JSON), ``html`` (502 HTML error page),
   ``huge`` (500 with a ``size``-byte body, default 8 MiB) or ``body`` (exactly ``body``, bytes
@@ -52,7 +54,7 @@ logger = logging.getLogger(__name__)
 TARGETS = frozenset({"create", "show", "patch", "associate", "folders", "api",
                      "storage_post", "storage_put", "token"})
 KINDS = frozenset({"status", "reset", "stall", "delay_after_commit", "expire_links_after",
-                   "gone", "token_expire_after_calls", "malformed"})
+                   "gone", "token_expire_after_calls", "malformed", "slow"})
 
 #: The parameter a spec's ``KIND=VALUE`` sets, per kind.
 MAIN_PARAM = {
@@ -62,6 +64,7 @@ MAIN_PARAM = {
     "expire_links_after": "seconds",
     "token_expire_after_calls": "calls",
     "malformed": "variant",
+    "slow": "rate",
 }
 DEFAULTS: dict[str, dict[str, Any]] = {
     "status": {"status": 503, "retry_after": 1, "reset": 2},
@@ -70,10 +73,12 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "expire_links_after": {"seconds": 60.0},
     "token_expire_after_calls": {"calls": 3},
     "malformed": {"variant": "json", "size": 8 * 1024 * 1024},
+    "slow": {"rate": 1024 * 1024},
 }
 MALFORMED_VARIANTS = frozenset({"json", "html", "huge", "body"})
 #: Parameters that are numbers (``retry_after`` may also be None: no Retry-After header).
-NUMERIC_PARAMS = frozenset({"status", "retry_after", "reset", "seconds", "calls", "size"})
+NUMERIC_PARAMS = frozenset({"status", "retry_after", "reset", "seconds", "calls", "size",
+                            "rate"})
 
 
 class FaultSpecError(ValueError):

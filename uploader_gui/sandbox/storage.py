@@ -11,6 +11,8 @@ import binascii
 import hashlib
 import logging
 import os
+import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl
 from xml.sax.saxutils import escape
@@ -265,12 +267,14 @@ class StorageHandler(SandboxHandler):
         buffer = memoryview(bytearray(CHUNK))
         limit = length // 2 if reset else length
         received = 0
+        pace = self._pace("storage_put")
         fd = os.open(self.state.assembly_path(upload.uuid), os.O_WRONLY)
         try:
             while received < limit:
                 n = self.read_into(buffer[:min(CHUNK, limit - received)])
                 if n == 0:
                     break
+                pace(n)
                 chunk = buffer[:n]
                 sha256.update(chunk)
                 md5.update(chunk)
@@ -297,6 +301,24 @@ class StorageHandler(SandboxHandler):
                                        "not match what we received."))
             return None
         return md5.hexdigest()
+
+    def _pace(self, target: str) -> Callable[[int], None]:
+        """With a ``slow`` fault, a function that holds the reading back to its rate."""
+        fault = self.server.faults.pick({"slow"}, {target})
+        if fault is None:
+            return lambda n: None
+        rate = max(1.0, float(fault.params["rate"]))
+        started = time.monotonic()
+        taken = 0
+
+        def pace(n: int) -> None:
+            nonlocal taken
+            taken += n
+            ahead = taken / rate - (time.monotonic() - started)
+            if ahead > 0:
+                self.wait(ahead)
+
+        return pace
 
     # -- policy-signed form POST -----------------------------------------------------------
 

@@ -26,7 +26,7 @@ from uploader_gui.procore.errors import Cancelled, NetworkError, ProcoreError, S
 from uploader_gui.procore.storage import StorageClient
 from uploader_gui.transfer import association, preflight, storage_flows
 from uploader_gui.transfer.control import TransferControl
-from uploader_gui.transfer.folders import LATEST, FolderResolver
+from uploader_gui.transfer.folders import FOLDERS, FolderResolver
 from uploader_gui.transfer.model import (ConflictPolicy, Destination, DestinationKind,
                                          ProgressEvent, Rejected, UploadItem, UploadState)
 from uploader_gui.transfer.progress import ProgressMeter
@@ -206,7 +206,9 @@ class UploadEngine:
             try:
                 # Requests of this thread stuck in the network are cut off when told to stop.
                 with watching(control):
-                    return self._transfer(item, control, reporter), note
+                    state = self._transfer(item, control, reporter)
+                told = " ".join(filter(None, [note, *reporter.notes]))
+                return state, told or None
             except Cancelled:
                 return (UploadState.CANCELLED if control.cancelled else UploadState.PAUSED), None
             except SignInRequired as exc:
@@ -290,9 +292,9 @@ class UploadEngine:
                         preflight.check_not_checked_out(existing, self._current_identity())
                     self.journal.update(item.id, version_of=int(existing["id"]))
             if rec.phase == Phase.NEW:  # before any byte is sent
-                listing = self.folders.listing(scope, folder_id, view=LATEST)
+                listing = self.folders.listing(scope, folder_id, view=FOLDERS)
                 if preflight.refused_folder(listing):  # looked again, as above
-                    listing = self.folders.listing(scope, folder_id, fresh=True, view=LATEST)
+                    listing = self.folders.listing(scope, folder_id, fresh=True, view=FOLDERS)
                 preflight.check_folder_writable(listing, dest.label)
         control.check()
 
@@ -306,7 +308,10 @@ class UploadEngine:
             send_md5=self.settings.send_md5, segment_pool=self._segment_pool,
             hash_pool=self._hash_pool, folder_id=new_folder,
             on_part_stored=lambda: reporter.emit(reporter.state, force=True))
-        storage_flows.store(ctx)
+        try:
+            storage_flows.store(ctx)
+        finally:
+            reporter.notes.extend(n for n in ctx.notes if n not in reporter.notes)
         control.check()
         reporter.emit(UploadState.FINISHING, force=True)
         outcome = association.associate(item, scope, self.client, self.journal, self.folders)
@@ -361,6 +366,8 @@ class _Reporter:
     def __init__(self, item: UploadItem, sink: Callable[[ProgressEvent], None] | None) -> None:
         self.item = item
         self.sink = sink
+        #: What the flows asked to tell the person with the outcome.
+        self.notes: list[str] = []
         self.meter = ProgressMeter(item.size)
         self.state = item.state
         self._last = 0.0

@@ -56,8 +56,10 @@ class FolderResolver:
             return self._listings[key]
 
     def forget(self, scope: Scope, folder_id: int | None) -> None:
+        """Forget the folder's file listings (a document was added); its own flags and
+        child folders stay known."""
         with self._lock:
-            for view in (FOLDERS, LATEST, FULL):
+            for view in (LATEST, FULL):
                 self._listings.pop((scope, folder_id, view), None)
 
     def resolve(self, scope: Scope, parent_id: int | None, path: Sequence[str],

@@ -8,24 +8,27 @@ again while their links are valid.
 from __future__ import annotations
 
 import logging
-import mimetypes
 import random
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
-from dataclasses import dataclass
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ThreadPoolExecutor, wait
+from datetime import datetime, timezone
+from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 from uploader_gui.journal.store import Journal, Phase, TransferRecord
 from uploader_gui.procore.client import ProcoreClient, Scope
 from uploader_gui.procore.errors import (BadResponse, Gone, LinkExpired, NotFound,
-                                         ProcoreError, SourceFileError, StorageError)
+                                         ProcoreError, SourceFileError, StorageError,
+                                         ValidationFailed)
 from uploader_gui.procore.storage import StorageClient
 from uploader_gui.transfer.control import TransferControl
 from uploader_gui.transfer.model import UploadItem, UploadState
 from uploader_gui.transfer.progress import ProgressMeter
-from uploader_gui.transfer.segments import FileChanged, hash_segments, segment_size_for
+from uploader_gui.transfer.segments import (MAX_SEGMENT, MIN_SEGMENT, MiB, FileChanged,
+                                            hash_segments, segment_size_for)
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +74,10 @@ class FlowContext:
     #: Called after each segment is confirmed and journalled (progress shown at once).
     on_part_stored: Callable[[], None] = lambda: None
     clock: Callable[[], float] = time.time
+    #: What the person is told with the outcome (e.g. why the file was planned again).
+    notes: list[str] = field(default_factory=list)
+    #: Whether Show Upload was seen re-signing this upload's links (None: not asked yet).
+    resigns: bool | None = None
 
 
 def store(ctx: FlowContext) -> None:
@@ -94,11 +101,7 @@ def _store_single(ctx: FlowContext) -> None:
     for _attempt in range(3):
         rec = ctx.journal.transfer(item.id)
         if rec.phase == Phase.NEW:
-            body: dict[str, Any] = {"response_filename": item.name, "size": item.size}
-            content_type = mimetypes.guess_type(item.name)[0]
-            if content_type:
-                body["response_content_type"] = content_type
-            answer = ctx.client.create_upload(ctx.scope, body)
+            answer = ctx.client.create_upload(ctx.scope, _create_body(item, rec))
             url, fields = _single_instructions(answer)
             ctx.journal.save_created(item.id, str(answer["uuid"]), ctx.identity, ctx.clock(),
                                      {"url": url, "fields": fields}, None,
@@ -151,29 +154,40 @@ def _single_instructions(answer: dict[str, Any]) -> tuple[str, list[list[str]]]:
 
 
 # ----------------------------------------------------------------------- segmented
+#: New Procore uploads one file may start (links not re-signed, or completion lost).
+MAX_NEW_UPLOADS = 3
+#: Refresh rounds in a row that store nothing before the links are taken as refused.
+MAX_IDLE_ROUNDS = 2
+
+
 def _store_segmented(ctx: FlowContext) -> None:
+    """Hash, create, send, refresh and complete until the upload is STORED.
+
+    Links are refreshed for as long as each round stores something: a file that needs more
+    than the links' hour finishes in one upload where Show Upload re-signs them, and stored
+    parts (their ETags) are never forgotten. Where it does not re-sign, a file that could
+    not start every part in time is planned again, once, as larger parts that all start at
+    once (see :func:`_replan_if_too_slow`).
+    """
     item = ctx.item
+    new_uploads = 0
+    idle_rounds = 0
     why = LINKS_REFUSED
-    for _attempt in range(3):
+    while True:
         rec = ctx.journal.transfer(item.id)
         if not rec.segments:
             ctx.set_state(UploadState.HASHING)
-            size = segment_size_for(item.size, ctx.segment_size)
+            size = rec.segment_size or segment_size_for(item.size, ctx.segment_size)
             segments = hash_segments(item.path, item.size, size, ctx.send_md5, ctx.hash_pool,
                                      ctx.control)
             _check_unchanged(item)
             ctx.journal.save_hashes(item.id, size, segments)
             rec = ctx.journal.transfer(item.id)
         if rec.phase == Phase.NEW:
-            body: dict[str, Any] = {
-                "response_filename": item.name, "size": item.size,
-                "segments": [{k: v for k, v in (("size", s.size), ("sha256", s.sha256),
-                                                ("md5", s.md5)) if v is not None}
-                             for s in rec.segments]}
-            content_type = mimetypes.guess_type(item.name)[0]
-            if content_type:
-                body["response_content_type"] = content_type
-            answer = ctx.client.create_upload(ctx.scope, body)
+            new_uploads += 1
+            if new_uploads > MAX_NEW_UPLOADS:
+                raise ProcoreError(why)
+            answer = ctx.client.create_upload(ctx.scope, _create_body(item, rec))
             links = _segment_links(answer, len(rec.segments))
             ctx.journal.save_created(item.id, str(answer["uuid"]), ctx.identity, ctx.clock(),
                                      None, links, folder_id=ctx.folder_id)
@@ -186,11 +200,27 @@ def _store_segmented(ctx: FlowContext) -> None:
         for seg in rec.segments:
             if seg.etag:
                 ctx.meter.set_done(seg.index, seg.size)
+        stored_before = sum(1 for s in rec.segments if s.etag)
         try:
             _send_missing_segments(ctx)
         except LinkExpired:
             why = LINKS_REFUSED
-            rec = _refresh_links(ctx, ctx.journal.transfer(item.id), force=True)
+            rec = ctx.journal.transfer(item.id)
+            if sum(1 for s in rec.segments if s.etag) > stored_before:
+                idle_rounds = 0
+            else:
+                idle_rounds += 1
+                if idle_rounds >= MAX_IDLE_ROUNDS:
+                    raise ProcoreError(LINKS_REFUSED) from None
+            log.info("links of upload %s expired; asking for fresh ones", rec.upload_uuid)
+            _refresh_links(ctx, rec, force=True)
+            continue
+        except _Replan as plan:
+            log.info("%s", plan.note)
+            ctx.notes.append(plan.note)
+            ctx.meter.reset()
+            ctx.journal.restart_transfer(item.id, keep_hashes=False)
+            ctx.journal.update(item.id, segment_size=plan.segment_size)
             continue
         except StorageError as exc:
             if exc.code in _CHANGED_CODES:
@@ -204,7 +234,26 @@ def _store_segmented(ctx: FlowContext) -> None:
             ctx.journal.set_phase(item.id, Phase.STORED, bytes_done=item.size)
             return
         why = UPLOAD_LOST
-    raise ProcoreError(why)
+
+
+def _create_body(item: UploadItem, rec: TransferRecord) -> dict[str, Any]:
+    """Create Upload's body. ``response_content_type`` is left out: seed 000 says to send it
+    only "when you are certain it's correct", and a guess from the extension is not."""
+    body: dict[str, Any] = {"response_filename": item.name, "size": item.size}
+    if rec.segments:
+        body["segments"] = [{k: v for k, v in (("size", s.size), ("sha256", s.sha256),
+                                               ("md5", s.md5)) if v is not None}
+                            for s in rec.segments]
+    return body
+
+
+class _Replan(Exception):
+    """Not every part can start before the links expire, and they are not re-signed."""
+
+    def __init__(self, segment_size: int, note: str) -> None:
+        super().__init__(note)
+        self.segment_size = segment_size
+        self.note = note
 
 
 def _segment_links(answer: dict[str, Any], count: int) -> list[tuple[str, dict[str, str]]]:
@@ -222,12 +271,21 @@ def _segment_links(answer: dict[str, Any], count: int) -> list[tuple[str, dict[s
 
 
 def _send_missing_segments(ctx: FlowContext) -> None:
-    """PUT every segment without an ETag, at most ``parallel_segments`` at once."""
+    """PUT every segment without an ETag, at most ``parallel_segments`` at once (every one at
+    once for a plan made to start all parts in time)."""
     rec = ctx.journal.transfer(ctx.item.id)
     pending = [s for s in rec.segments if not s.etag]
+    lanes = ctx.parallel_segments
+    own_pool: ThreadPoolExecutor | None = None
+    if rec.segment_size and rec.segment_size > segment_size_for(ctx.item.size, ctx.segment_size):
+        lanes = max(lanes, len(pending))  # planned again to start every part at once
+        if lanes > ctx.parallel_segments:
+            own_pool = ThreadPoolExecutor(lanes, thread_name_prefix="segment-all")
+    pool: Executor = own_pool or ctx.segment_pool
     running: set[Future[None]] = set()
     failure: BaseException | None = None
     stop = threading.Event()
+    watch = _Pace(ctx, rec)
 
     def send(seg: Any) -> None:
         def once() -> str:
@@ -245,13 +303,14 @@ def _send_missing_segments(ctx: FlowContext) -> None:
             raise StorageError(f"Storage confirmed segment {seg.index + 1} with a checksum "
                                "that does not match the file.", code="ETagMismatch")
         ctx.journal.save_etag(ctx.item.id, seg.index, etag)
+        watch.stored(seg.size)
         ctx.on_part_stored()
 
     queue = list(pending)
     try:
         while queue or running:
-            while queue and len(running) < ctx.parallel_segments and failure is None:
-                running.add(ctx.segment_pool.submit(send, queue.pop(0)))
+            while queue and len(running) < lanes and failure is None:
+                running.add(pool.submit(send, queue.pop(0)))
             if not running:
                 break
             done, running = wait(running, return_when=FIRST_COMPLETED)
@@ -260,14 +319,116 @@ def _send_missing_segments(ctx: FlowContext) -> None:
                 if exc is not None and not isinstance(exc, _Stopped) and failure is None:
                     failure = exc
                     stop.set()
+            if failure is None and queue:
+                try:
+                    watch.check(sum(s.size for s in queue), lanes)
+                except _Replan as plan:
+                    failure = plan
+                    stop.set()
             if failure is not None:
                 queue.clear()
     finally:
         stop.set()
         wait(running)
+        if own_pool is not None:
+            own_pool.shutdown(wait=True)
     if failure is not None:
         raise failure
     ctx.control.check()
+
+
+class _Pace:
+    """Measures how fast parts are stored and says whether the parts not started yet can all
+    start before the links expire (a presigned PUT that starts in time completes)."""
+
+    def __init__(self, ctx: FlowContext, rec: TransferRecord) -> None:
+        self._ctx = ctx
+        self._rec = rec
+        self._started = time.monotonic()
+        self._lock = threading.Lock()
+        self._bytes = 0
+        self._decided = False
+        self._asked_at = -1e9
+
+    def stored(self, size: int) -> None:
+        with self._lock:
+            self._bytes += size
+
+    def check(self, unstarted: int, lanes: int) -> None:
+        """Raise _Replan when the unstarted parts cannot all start in time and Show Upload
+        does not re-sign the links; decided once per round."""
+        ctx = self._ctx
+        with self._lock:
+            if self._decided or self._bytes == 0:
+                return
+            elapsed = max(1e-3, time.monotonic() - self._started)
+            rate = self._bytes / elapsed
+        expires = links_expire_at(self._rec)
+        life = max(1.0, expires - (self._rec.upload_created_at or expires))
+        margin = min(LINK_MARGIN, 0.1 * life)
+        if ctx.clock() + unstarted / rate <= expires - margin:
+            return
+        if ctx.resigns is None:
+            if time.monotonic() - self._asked_at < RESIGN_PROBE_GAP:
+                return
+            self._asked_at = time.monotonic()
+            ctx.resigns = _resigned(ctx, self._rec)
+            if ctx.resigns is None:
+                return  # too soon to tell: asked again a little later
+        self._decided = True
+        if ctx.resigns:
+            return  # fresh links will be asked for when these expire
+        raise _replan(ctx, rate, lanes)
+
+
+#: Seconds between two questions to Show Upload about re-signing.
+RESIGN_PROBE_GAP = 2.0
+
+
+def _resigned(ctx: FlowContext, rec: TransferRecord) -> bool | None:
+    """Ask Show Upload whether it gives fresh links (kept when it does). None when it cannot
+    be told yet: links signed again within the same second as the first ones are the same
+    links, so identical links only say "no" once a little time has passed."""
+    assert rec.upload_uuid is not None
+    try:
+        shown = ctx.client.show_upload(ctx.scope, rec.upload_uuid)
+        links = _segment_links(shown, len(rec.segments))
+    except (BadResponse, Gone, NotFound):
+        return False
+    if [u for u, _ in links] == [s.url for s in rec.segments]:
+        young = ctx.clock() - (rec.upload_created_at or 0.0) < RESIGN_PROBE_GAP
+        return None if young else False
+    ctx.journal.save_links(ctx.item.id, ctx.clock(), None, links)
+    return True
+
+
+def _replan(ctx: FlowContext, rate: float, lanes: int) -> _Replan:
+    """A plan whose parts all start at once: as many as the lanes (more when the file is
+    larger than that many 5 GiB parts), each at most 5 GiB."""
+    size = ctx.item.size
+    count = max(lanes, -(-size // MAX_SEGMENT))
+    segment = max(MIN_SEGMENT, -(-(-(-size // count)) // MiB) * MiB)
+    parts = -(-size // segment)
+    how = "one part" if parts == 1 else f"{parts} larger parts sent at the same time"
+    note = (f"The connection is too slow for every part of this file to start before Procore's "
+            f"upload links expire (the whole file needs {_duration_words(size / max(rate, 1.0))}"
+            f"), so it was started again as {how}. If it is interrupted now, up to "
+            f"{_size_words(segment)} of it may have to be sent again.")
+    return _Replan(segment, note)
+
+
+def _duration_words(seconds: float) -> str:
+    if seconds < 90:
+        return f"about {max(1, round(seconds))} seconds"
+    if seconds < 90 * 60:
+        return f"about {round(seconds / 60)} minutes"
+    return f"about {seconds / 3600:.1f} hours"
+
+
+def _size_words(n: int) -> str:
+    if n >= 1024 ** 3:
+        return f"{n / 1024 ** 3:.1f} GB"
+    return f"{n / MiB:.0f} MB"
 
 
 class _Stopped(Exception):
@@ -282,8 +443,13 @@ def _complete(ctx: FlowContext) -> bool:
              for s in rec.segments]
     try:
         answer = ctx.client.complete_upload(ctx.scope, rec.upload_uuid, parts)
-    except (Gone, NotFound):
-        log.info("upload %s gone at completion; starting a new one", rec.upload_uuid)
+    except (Gone, NotFound, ValidationFailed) as exc:
+        # An earlier PATCH whose answer was lost (retried after a timeout) may have completed
+        # it: Procore then answers 410 or 422 to the repeat. Ask before starting again.
+        if _shown_complete(ctx, rec.upload_uuid):
+            return True
+        log.info("upload %s could not be completed (%s); starting a new one",
+                 rec.upload_uuid, exc)
         ctx.journal.restart_transfer(ctx.item.id, keep_hashes=True)
         return False
     except ProcoreError:
@@ -311,9 +477,36 @@ def upload_expired(rec: TransferRecord, now: float) -> bool:
     return now - rec.upload_created_at > UPLOAD_LIFETIME - UPLOAD_MARGIN
 
 
+def links_expire_at(rec: TransferRecord) -> float:
+    """When the upload's links stop working: one hour after they were issued (Procore's
+    documented life), or sooner where the presigned links themselves say so (``X-Amz-Date``
+    + ``X-Amz-Expires`` of the parts still to send)."""
+    issued = rec.upload_created_at or 0.0
+    found = [t for t in (_presigned_expiry(s.url) for s in rec.segments if not s.etag and s.url)
+             if t is not None]
+    return min([issued + LINK_LIFETIME, *found])
+
+
+def _presigned_expiry(url: str) -> float | None:
+    try:
+        query = dict(parse_qsl(urlsplit(url).query))
+        signed = datetime.strptime(query["X-Amz-Date"], "%Y%m%dT%H%M%SZ")
+        return signed.replace(tzinfo=timezone.utc).timestamp() + int(query["X-Amz-Expires"])
+    except (KeyError, ValueError):
+        return None
+
+
+def _shown_complete(ctx: FlowContext, uuid: str) -> bool:
+    try:
+        return ctx.client.show_upload(ctx.scope, uuid).get("status") == "complete"
+    except (Gone, NotFound):
+        return False
+
+
 def _links_stale(ctx: FlowContext, rec: TransferRecord) -> bool:
-    created = rec.upload_created_at or 0.0
-    return ctx.clock() - created > LINK_LIFETIME - LINK_MARGIN
+    expires = links_expire_at(rec)
+    life = max(1.0, expires - (rec.upload_created_at or expires))
+    return ctx.clock() > expires - min(LINK_MARGIN, 0.1 * life)
 
 
 def _refresh_links(ctx: FlowContext, rec: TransferRecord, force: bool = False) -> TransferRecord:
