@@ -16,6 +16,8 @@ APP_DIR_NAME = "procore-uploader"
 APP_AUTHOR = "ProcoreUploader"
 
 MiB = 1024 * 1024
+#: Storage takes at most 5 GiB in one POST (S3's limit for a single object upload).
+MAX_SINGLE_MIB = 5 * 1024
 
 
 @dataclass(frozen=True)
@@ -135,7 +137,26 @@ class Settings:
             log.warning("settings file %s unreadable (%s); using defaults", path, exc)
             return cls()
         known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in raw.items() if k in known})
+        settings = cls(**{k: v for k, v in raw.items() if k in known})
+        if settings.segment_threshold_mib != settings.threshold_mib_clamped:
+            log.warning("segment_threshold_mib %r in %s is out of range; using %d",
+                        settings.segment_threshold_mib, path, settings.threshold_mib_clamped)
+            settings.segment_threshold_mib = settings.threshold_mib_clamped
+        return settings
+
+    @property
+    def threshold_mib_clamped(self) -> int:
+        """The segment threshold kept between 1 MiB and 5 GiB: storage takes at most 5 GiB in
+        one POST, so a larger file is always sent in segments."""
+        try:
+            value = int(self.segment_threshold_mib)
+        except (TypeError, ValueError):
+            return Settings.segment_threshold_mib
+        return min(max(1, value), MAX_SINGLE_MIB)
+
+    @property
+    def segment_threshold_bytes(self) -> int:
+        return self.threshold_mib_clamped * MiB
 
     def save(self, path: Path | None = None) -> None:
         from uploader_gui.fileutil import atomic_write_text

@@ -217,3 +217,15 @@ def test_unknown_token_asks_to_sign_in(world: World) -> None:
         pytest.raises(errors.SignInRequired),
     ):
         stranger.me()
+
+
+def test_free_companies_are_offered_and_inactive_ones_are_not(world: World) -> None:
+    sandbox, demo = world.sb, world.demo
+    other = sandbox.add_company("Closed Builders Ltd")
+    with sandbox.state.lock:
+        sandbox.state.users[demo.user_id].company_ids.append(other)
+    sandbox.set_company(demo.company_id, free=True)
+    sandbox.set_company(other, active=False)
+    assert [c["id"] for c in world.client.companies()] == [demo.company_id]
+    assert sorted(c["id"] for c in world.client.companies(inactive=True)) == sorted(
+        [demo.company_id, other])

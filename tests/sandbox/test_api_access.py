@@ -214,3 +214,12 @@ def test_projects_lists_active_ones_unless_asked(api: Api, sandbox: Sandbox,
     assert [p["id"] for p in every.json()] == demo.project_ids
     inactive = api.get("/rest/v1.0/projects", params={**params, "filters[by_status]": "Inactive"})
     assert [(p["id"], p["active"]) for p in inactive.json()] == [(demo.project_ids[2], False)]
+
+
+def test_free_companies_only_when_asked_for(api: Api, sandbox: Sandbox,
+                                            demo: DemoInfo) -> None:
+    """Companies reference: free companies are excluded unless include_free_companies=true."""
+    sandbox.set_company(demo.company_id, free=True)
+    assert api.get("/rest/v1.0/companies").json() == []
+    listed = api.get("/rest/v1.0/companies", params={"include_free_companies": "true"})
+    assert [c["id"] for c in listed.json()] == [demo.company_id]

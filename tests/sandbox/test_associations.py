@@ -202,3 +202,28 @@ def test_photos_are_listed_by_filename(api: Api) -> None:
                         "image": {"private": False}}).status_code == 201  # type: ignore
     listed = api.get("/rest/v1.0/images", params={"project_id": api.project_id}).json()
     assert [(p.get("filename"), "name" in p) for p in listed] == [("Pour.jpg", False)]
+
+
+def test_photo_listing_filters_by_uploader_and_creation_time(api: Api, sandbox: Sandbox,
+                                                             demo: DemoInfo) -> None:
+    mine = _photo(api, {"upload_uuid": api.finished_upload(), "image_name": "Mine.jpg",
+                        "image": {"private": False}})
+    other_token = sandbox.issue_token(demo.other_user_id)
+    theirs = api.post("/rest/v1.0/images", params={"project_id": api.project_id},
+                      token=other_token, json={
+                          "upload_uuid": api.finished_upload(token=other_token),
+                          "image_name": "Theirs.jpg", "image": {"private": False}})
+    assert mine.status_code == theirs.status_code == 201  # type: ignore[attr-defined]
+    params = {"project_id": api.project_id}
+
+    def names(**extra: str) -> list[str]:
+        answer = api.get("/rest/v1.0/images", params={**params, **extra})
+        assert answer.status_code == 200, answer.text
+        return [p["filename"] for p in answer.json()]
+
+    assert names(**{"filters[uploader_id]": str(demo.user_id)}) == ["Mine.jpg"]
+    assert names(**{"filters[created_at]": "2000-01-01T00:00:00Z...2000-01-02T00:00:00Z"}) == []
+    assert sorted(names(**{"filters[created_at]": "2000-01-01T00:00:00Z...2100-01-01T00:00:00Z"})
+                  ) == ["Mine.jpg", "Theirs.jpg"]
+    bad = api.get("/rest/v1.0/images", params={**params, "filters[created_at]": "yesterday"})
+    assert bad.status_code == 400

@@ -316,3 +316,51 @@ def test_the_content_type_is_left_to_procore(engine: UploadEngine, sandbox: Sand
     item = engine.add([f], _documents(demo)).items[0]
     assert _create_body(item, TransferRecord()) == {"response_filename": "odd.pdf", "size": 16}
     assert engine.run(item.id, TransferControl()).state is UploadState.DONE
+
+
+def _crowd_photos(sandbox: Sandbox, project_id: int, album_id: int | None, user_id: int,
+                  count: int) -> None:
+    """``count`` photos already in the project: most by someone else, some by the same
+    person days ago, some with the very name of the one being uploaded."""
+    from uploader_gui.sandbox.records import Image
+
+    now = sandbox.state.now()
+    with sandbox.state.lock:
+        for n in range(count):
+            mine = n % 10 == 0
+            image = Image(sandbox.state.new_id(), project_id, album_id,
+                          "crane.jpg" if n % 7 == 0 else f"IMG_{n:05d}.jpg", f"U{n}", 2004,
+                          Path("/nonexistent"), "", now - 3 * 86400 + n,
+                          uploader_id=user_id if mine else user_id + 1)
+            sandbox.state.images[image.id] = image
+
+
+@pytest.mark.parametrize("album", [True, False], ids=["album", "no-album"])
+def test_a_lost_photo_answer_in_a_project_of_5000_photos_costs_a_few_listings(
+        sandbox: Sandbox, demo: Any, settings: Settings, tmp_path: Path, album: bool) -> None:
+    """List Images' filters (this uploader, created since the request went out) and the
+    largest page find the photo in one or two requests, not 50 pages of everything."""
+    _crowd_photos(sandbox, demo.project_ids[0], demo.album_id if album else None,
+                  demo.user_id, 5000)
+    client = ProcoreClient(sandbox.api_url, StaticTokenProvider(
+        sandbox.issue_token(demo.user_id), identity=str(demo.user_id)), timeout=(5, 1.0))
+    journal = Journal.open(tmp_path / "journal.sqlite3")
+    engine = UploadEngine(client, journal, settings)
+    try:
+        photo = tmp_path / "crane.jpg"
+        photo.write_bytes(b"\xff\xd8\xff\xe0" + os.urandom(2000))  # same size as the crowd
+        sandbox.faults.add(Fault("delay_after_commit", "associate", seconds=3))
+        sandbox.clear_request_log()
+        item = _run_one(engine, photo, _photos(demo, album))
+        assert item.state is UploadState.DONE, item.error
+        listings = [r for r in sandbox.request_log
+                    if r.method == "GET" and r.path == "/rest/v1.0/images"]
+        assert 1 <= len(listings) <= 3
+        assert all("filters%5Buploader_id%5D" in r.query for r in listings)
+        new = [i for i in sandbox.images(demo.project_ids[0])
+               if i["name"] == "crane.jpg" and i["upload_uuid"] != "" and
+               not i["upload_uuid"].startswith("U")]
+        assert [i["id"] for i in new] == [item.procore_id]
+    finally:
+        engine.close()
+        journal.close()

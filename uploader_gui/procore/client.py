@@ -7,7 +7,8 @@ failures come back as the typed errors of :mod:`uploader_gui.procore.errors`.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime, timezone
 from dataclasses import dataclass
 from typing import Any, Self
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
@@ -106,8 +107,12 @@ class ProcoreClient:
     def me(self) -> dict[str, Any]:
         return self._object("GET", "/rest/v1.0/me")
 
-    def companies(self) -> list[dict[str, Any]]:
-        return self._all("/rest/v1.0/companies", {})
+    def companies(self, *, inactive: bool = False) -> list[dict[str, Any]]:
+        """The companies one can upload to. Free companies are left out of Procore's list
+        unless ``include_free_companies=true`` (Companies reference), so it is always asked
+        for; companies marked ``is_active: false`` only with ``inactive``."""
+        rows = self._all("/rest/v1.0/companies", {"include_free_companies": "true"})
+        return [r for r in rows if inactive or r.get("is_active", True) is not False]
 
     def projects(self, company_id: int, *, inactive: bool = False) -> list[dict[str, Any]]:
         """The company's active projects; with ``inactive`` every project (List Projects
@@ -159,11 +164,25 @@ class ProcoreClient:
 
     def images(self, scope: Scope, album_id: int | None) -> list[dict[str, Any]]:
         """The project's photos in one album, or in every album when ``album_id`` is None."""
+        return list(self.iter_images(scope, album_id))
+
+    def iter_images(self, scope: Scope, album_id: int | None, *,
+                    uploader_id: int | None = None,
+                    created_between: tuple[float, float] | None = None,
+                    per_page: int = PER_PAGE) -> Iterator[dict[str, Any]]:
+        """The project's photos page by page (stop early by not asking for more), narrowed
+        with List Images' ``filters[uploader_id]`` and ``filters[created_at]`` (a range of
+        two ISO 8601 times joined by "...")."""
         project_id = scope.require_project("Photos")
         params: dict[str, Any] = {"project_id": project_id}
         if album_id is not None:
             params["image_category_id"] = album_id
-        return self._all("/rest/v1.0/images", params, company_id=scope.company_id)
+        if uploader_id is not None:
+            params["filters[uploader_id]"] = int(uploader_id)
+        if created_between is not None:
+            params["filters[created_at]"] = "...".join(_iso(t) for t in created_between)
+        return self._pages("/rest/v1.0/images", params, company_id=scope.company_id,
+                           per_page=per_page)
 
     # -- uploads ------------------------------------------------------------------------------
 
@@ -256,10 +275,15 @@ class ProcoreClient:
 
     def _all(self, path: str, params: Mapping[str, Any], *,
              company_id: int | None = None) -> list[dict[str, Any]]:
-        """Every item of a listing, following ``Link: rel="next"`` (or Total / Per-Page)."""
-        items: list[dict[str, Any]] = []
+        """Every item of a listing."""
+        return list(self._pages(path, params, company_id=company_id))
+
+    def _pages(self, path: str, params: Mapping[str, Any], *, company_id: int | None = None,
+               per_page: int = PER_PAGE) -> Iterator[dict[str, Any]]:
+        """The items of a listing, one page asked for at a time, following
+        ``Link: rel="next"`` (or Total / Per-Page)."""
         url: str | None = self.api_base + path
-        query: dict[str, Any] | None = {**params, "page": 1, "per_page": PER_PAGE}
+        query: dict[str, Any] | None = {**params, "page": 1, "per_page": per_page}
         seen: set[str] = set()
         page = 1
         for _ in range(MAX_PAGES):
@@ -270,7 +294,7 @@ class ProcoreClient:
                 raise errors.BadResponse(
                     f"Procore sent an answer of an unexpected kind for {path} (expected a list).",
                     status=response.status_code)
-            items.extend(item for item in data if isinstance(item, dict))
+            yield from (item for item in data if isinstance(item, dict))
             next_url = response.links.get("next", {}).get("url")
             if next_url:
                 target = self._same_host(next_url)
@@ -281,11 +305,10 @@ class ProcoreClient:
                 continue
             if "Link" in response.headers or not data:
                 break
-            if not _more_by_total(response.headers, page, len(data)):
+            if not _more_by_total(response.headers, page, len(data), per_page):
                 break
             page += 1
-            query = {**params, "page": page, "per_page": PER_PAGE}
-        return items
+            query = {**params, "page": page, "per_page": per_page}
 
     def _same_host(self, url: str) -> str:
         # The next-page link comes from the server; the bearer token must not follow it elsewhere.
@@ -413,14 +436,19 @@ def _token_works_on_me(session: requests.Session, api_base: str, token: str,
         return False
 
 
-def _more_by_total(headers: Mapping[str, str], page: int, count: int) -> bool:
+def _iso(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _more_by_total(headers: Mapping[str, str], page: int, count: int,
+                   per_page: int = PER_PAGE) -> bool:
     """Whether another page follows, for an answer without a Link header."""
     try:
         total = int(headers["Total"])
         per_page = int(headers.get("Per-Page") or count)
     except (KeyError, ValueError):
         # No paging headers at all: a full page may have a successor, a short one has not.
-        return count >= PER_PAGE
+        return count >= per_page
     return page * per_page < total
 
 

@@ -154,7 +154,8 @@ def create_image(call: Call) -> Any:
             raise _invalid(exc.field, exc.message) from None
         description = image_spec.get("description") or ""
         image = Image(state.new_id(), project.id, album_id, name, upload.uuid, upload.size or 0,
-                      state.object_path(upload.uuid), str(description), state.now())
+                      state.object_path(upload.uuid), str(description), state.now(),
+                      uploader_id=call.user.id)
         state.images[image.id] = image
         upload.associated = True
         return 201, documents.image_json(image)

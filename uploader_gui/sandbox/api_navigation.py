@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from . import documents
@@ -108,4 +109,28 @@ def images(call: Call) -> Any:
         except ValueError:
             raise ApiError(400, {"errors": "image_category_id must be a number"}) from None
         found = [i for i in found if i.album_id == album_id]
+    uploader = call.param("filters[uploader_id]")
+    if uploader is not None:
+        try:
+            wanted = {int(x) for x in uploader.split(",")}
+        except ValueError:
+            raise ApiError(400, {"errors": "filters[uploader_id] must be numbers"}) from None
+        found = [i for i in found if i.uploader_id in wanted]
+    created = call.param("filters[created_at]")
+    if created is not None:
+        start, end = _time_range(created)
+        found = [i for i in found if start <= i.created_at <= end]
     return Page([documents.image_json(i) for i in sorted(found, key=lambda i: i.id)])
+
+
+def _time_range(value: str) -> tuple[float, float]:
+    """Procore's range filter: two ISO 8601 times joined by "..."."""
+    first, sep, last = value.partition("...")
+    try:
+        if not sep:
+            raise ValueError
+        return tuple(datetime.fromisoformat(t.replace("Z", "+00:00")).timestamp()  # type: ignore[return-value]
+                     for t in (first, last))
+    except ValueError:
+        raise ApiError(400, {"errors": "filters[created_at] must be a range: "
+                                       "2024-01-01T00:00:00Z...2024-01-02T00:00:00Z"}) from None

@@ -182,4 +182,5 @@ def image_json(image: Image) -> dict[str, Any]:
     # List Images: a photo's name is ``filename`` (there is no ``name``).
     return {"id": image.id, "filename": image.name, "image_category_id": image.album_id,
             "description": image.description, "size": image.size,
-            "created_at": iso(image.created_at), "upload_uuid": image.upload_uuid}
+            "created_at": iso(image.created_at), "upload_uuid": image.upload_uuid,
+            "uploader": {"id": image.uploader_id} if image.uploader_id is not None else None}

@@ -103,6 +103,7 @@ class Image:
     path: Path
     description: str
     created_at: float
+    uploader_id: int | None = None
 
 
 @dataclass

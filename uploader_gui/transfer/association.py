@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 
 #: How far Procore's clock may be from ours when matching creation times.
 CLOCK_SLACK = 600.0
+#: Photos asked for per page when looking for one (the listings' largest page here).
+PHOTO_PAGE = 300
 
 
 class Associated:
@@ -112,7 +114,12 @@ def find_existing(item: UploadItem, scope: Scope, client: ProcoreClient, journal
     started = rec.assoc_started_at or 0.0
     name = rec.assoc_name or item.name
     if item.destination.kind is DestinationKind.PHOTO_ALBUM:
-        for image in client.images(scope, item.destination.album_id):
+        # Only this user's photos made since the request went out (List Images' filters),
+        # a page at a time, stopping at the first match: a project may hold 50,000 photos.
+        owner = int(rec.upload_owner) if (rec.upload_owner or "").isdigit() else None
+        window = (started - CLOCK_SLACK, time.time() + CLOCK_SLACK)
+        for image in client.iter_images(scope, item.destination.album_id, uploader_id=owner,
+                                        created_between=window, per_page=PHOTO_PAGE):
             # List Images names a photo by ``filename``; a photo record has no ``name``.
             if _ours(image, name, item.size, started, allow_renamed=False, name_key="filename"):
                 return int(image["id"])

@@ -302,7 +302,7 @@ class UploadEngine:
             item=item, scope=scope, client=self.client, storage=self.storage,
             journal=self.journal, control=control, meter=reporter.meter,
             set_state=lambda s: reporter.emit(s, force=True), identity=self._current_identity(),
-            segment_threshold=max(1, self.settings.segment_threshold_mib) * MiB,
+            segment_threshold=self.settings.segment_threshold_bytes,
             segment_size=max(1, self.settings.segment_size_mib) * MiB,
             parallel_segments=max(1, self.settings.parallel_segments),
             send_md5=self.settings.send_md5, segment_pool=self._segment_pool,
