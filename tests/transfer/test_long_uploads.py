@@ -117,3 +117,21 @@ def test_a_completion_whose_answer_was_lost_attaches_without_sending_again(
     assert _calls(sandbox, "POST", "/uploads") == 1
     docs = [d for d in sandbox.documents(project_id=demo.project_ids[0]) if d["name"] == f.name]
     assert len(docs) == 1 and sandbox.document_bytes(docs[0]["id"]) == f.read_bytes()
+
+
+def test_a_422_on_completing_asks_procore_then_starts_again(
+        engine_for: Any, sandbox: Sandbox, demo: Any, tmp_path: Path) -> None:
+    """The PATCH is refused (422) and Show Upload says the upload is not complete: the file
+    starts a new upload (hashes kept) instead of repeating the refused PATCH as it was."""
+    sandbox.faults.add(Fault("status", "patch", status=422))
+    f = tmp_path / "cut.dwg"
+    f.write_bytes(os.urandom(11 * MiB))
+    engine = engine_for(parallel=2)
+    item = _upload(engine, demo, f)
+    assert item.state is UploadState.DONE, item.error
+    statuses = [r.status for r in sandbox.request_log if r.method == "PATCH"]
+    assert statuses == [422, 200]
+    shows = [r for r in sandbox.request_log if r.method == "GET" and "/uploads/" in r.path]
+    assert len(shows) == 1  # asked before starting again
+    assert _calls(sandbox, "POST", "/uploads") == 2
+    assert sandbox.document_bytes(item.procore_id) == f.read_bytes()

@@ -364,3 +364,30 @@ def test_a_lost_photo_answer_in_a_project_of_5000_photos_costs_a_few_listings(
     finally:
         engine.close()
         journal.close()
+
+
+@pytest.mark.parametrize("environment", ["production", "sandbox", "monthly"])
+def test_open_in_procore_links_use_the_environments_web_host(
+        sandbox: Sandbox, demo: Any, settings: Settings, tmp_path: Path,
+        environment: str) -> None:
+    """The link opens the folder the file went to, on the environment's browser domain."""
+    from uploader_gui.config import ENVIRONMENTS
+
+    web = ENVIRONMENTS[environment].web_base
+    client = ProcoreClient(sandbox.api_url, StaticTokenProvider(
+        sandbox.issue_token(demo.user_id), identity=str(demo.user_id)))
+    journal = Journal.open(tmp_path / "journal.sqlite3")
+    engine = UploadEngine(client, journal, settings, web_base=web)
+    try:
+        f = tmp_path / "A-101.pdf"
+        f.write_bytes(b"plan")
+        folder = demo.folder_ids["Drawings/Architectural"]
+        dest = Destination(DestinationKind.PROJECT_FOLDER, demo.company_id,
+                           demo.project_ids[0], folder_id=folder, label="Drawings")
+        item = _run_one(engine, f, dest)
+        assert item.state is UploadState.DONE
+        assert item.web_url == (f"{web}/{demo.project_ids[0]}/project/documents"
+                                f"?folder_id={folder}")
+    finally:
+        engine.close()
+        journal.close()
