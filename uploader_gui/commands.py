@@ -19,6 +19,7 @@ from uploader_gui.journal.store import Journal, JournalCorrupt, Phase
 from uploader_gui.procore.client import ProcoreClient, Scope
 from uploader_gui.procore.errors import ProcoreError
 from uploader_gui.procore.pace_notice import pace_notice
+from uploader_gui.terminal_text import for_terminal
 from uploader_gui.transfer.control import TransferControl
 from uploader_gui.transfer.engine import UploadEngine
 from uploader_gui.transfer.model import (ConflictPolicy, Destination, DestinationKind,
@@ -39,13 +40,13 @@ def run(args: argparse.Namespace) -> int:
     try:
         return handler(args)
     except UsageError as exc:
-        print(f"procore-uploader: {exc}", file=sys.stderr)
+        print(f"procore-uploader: {for_terminal(exc)}", file=sys.stderr)
         return EXIT_USAGE
     except ProcoreError as exc:
-        print(f"procore-uploader: {exc.message}", file=sys.stderr)
+        print(f"procore-uploader: {for_terminal(exc.message)}", file=sys.stderr)
         return EXIT_FAILED
     except JournalCorrupt as exc:
-        print(f"procore-uploader: {exc}", file=sys.stderr)
+        print(f"procore-uploader: {for_terminal(exc)}", file=sys.stderr)
         return EXIT_FAILED
 
 
@@ -82,7 +83,7 @@ def open_journal() -> Journal:
     journal = Journal.open()
     notice = journal.recovery_notice()
     if notice:
-        print(f"procore-uploader: {notice}", file=sys.stderr)
+        print(f"procore-uploader: {for_terminal(notice)}", file=sys.stderr)
     return journal
 
 
@@ -235,7 +236,7 @@ def status(args: argparse.Namespace) -> int:
         line = f"{item.id:>5}  {str(item.state):<12} {pct:>3}%  {item.name}  →  {item.where}"
         if item.error:
             line += f"  ({item.error})"
-        print(line)
+        print(for_terminal(line))
     return code
 
 
@@ -396,7 +397,8 @@ class TerminalReporter(Reporter):
         with self.lock:
             if self.tty:
                 self.stream.write("\r\033[K")
-            print(text, file=sys.stderr if err else self.stream, flush=True)
+            # Names and server messages are shown, never obeyed (ESC sequences, newlines).
+            print(for_terminal(text), file=sys.stderr if err else self.stream, flush=True)
 
     def rejected(self, path: Path, reason: str) -> None:
         self._line(f"NOT UPLOADED {path}: {reason}", err=True)
