@@ -21,6 +21,9 @@ _BAD_NAME_CHARS = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 _RESERVED_WINDOWS = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
                      *(f"LPT{i}" for i in range(1, 10))}
 MAX_NAME_LENGTH = 255
+_NOT_TEXT = ("The name of this (or of a folder it is in) holds characters that are not valid text; "
+             "it was probably made on a computer with another language setting. Rename it, "
+             "then add it again.")
 _TOO_LONG = ("The path of this is too long for the computer to open (more than 4,096 characters). "
              "Move it to a folder with a shorter path, then add it again.")
 
@@ -85,8 +88,21 @@ def scan(paths: Iterable[Path]) -> ScanResult:
     return result
 
 
+def _is_text(path: Path) -> bool:
+    """The path decodes as UTF-8 (undecodable bytes come as lone surrogates from the OS)."""
+    try:
+        str(path).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _scan_one(path: Path, subfolders: tuple[str, ...], result: ScanResult,
               visited: set[tuple[int, int]]) -> None:
+    if not _is_text(path):
+        # Neither the journal nor Procore can hold it; refusing it alone keeps the rest.
+        result.rejected.append(Rejected(path, _NOT_TEXT))
+        return
     try:
         info = os.stat(path)  # follows symbolic links
     except FileNotFoundError:
