@@ -168,6 +168,9 @@ def upload(args: argparse.Namespace) -> int:
         added = engine.add(args.paths, destination, conflict)
         for rejected in added.rejected:
             out.rejected(rejected.path, rejected.reason)
+        for folder in added.folders:
+            out.message(f"empty folder  {' / '.join(folder)}  created in "
+                        f"{destination.label or 'Procore'}")
         to_run = list(added.items)
         for twin in added.duplicates:
             if twin.state.finished:

@@ -76,3 +76,13 @@ def test_a_drop_at_start_up_is_not_told_as_left_from_last_time(
     assert "from last time" not in parts.window.notice_label.text()
     assert "1 file added to the queue." in parts.window.notice_label.text()
     qtbot.waitUntil(lambda: parts.window.model.totals().done == 1, timeout=20_000)
+
+
+def test_the_add_notice_counts_empty_folders_created() -> None:
+    from types import SimpleNamespace
+
+    from uploader_gui.gui.upload_queue import describe_add
+
+    added = SimpleNamespace(items=[], rejected=[], duplicates=[],
+                            folders=[("Handover", "Empty"), ("Blank",)])
+    assert describe_add(added) == "2 empty folders created in Procore."

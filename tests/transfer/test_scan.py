@@ -43,7 +43,7 @@ def test_refuses_what_cannot_be_uploaded(tmp_path: Path) -> None:
     assert "named pipe" in reasons["pipe"]
     assert "no longer exists" in reasons["broken"]
     assert "loop" in reasons["loop"]
-    assert "empty" in reasons["empty"]
+    assert "empty" not in reasons and result.empty_folders == [("empty",)]  # created, not refused
     assert "no longer exists" in reasons["gone.txt"]
     assert "device" in reasons["null"]
 

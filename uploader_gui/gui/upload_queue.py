@@ -77,6 +77,10 @@ def describe_add(result: AddOutcome) -> str:
         n = len(result.duplicates)
         parts.append(f"{n} file{'s were' if n != 1 else ' was'} already in the queue for "
                      "this place, so not added again.")
+    folders = getattr(result, "folders", [])  # empty folders created, as a copy does
+    if folders:
+        n = len(folders)
+        parts.append(f"{n} empty folder{'s' if n != 1 else ''} created in Procore.")
     if result.rejected:
         first = result.rejected[0]
         more = len(result.rejected) - 1

@@ -53,6 +53,8 @@ class AddResult:
     rejected: list[Rejected] = field(default_factory=list)
     #: Items already queued (or already uploaded, unchanged) for the same place.
     duplicates: list[UploadItem] = field(default_factory=list)
+    #: Empty folders of the drop, created in Procore (paths relative to the destination).
+    folders: list[tuple[str, ...]] = field(default_factory=list)
 
 
 class UploadEngine:
@@ -100,7 +102,23 @@ class UploadEngine:
         # inside the write itself.
         result.items, twins = self.journal.add_new_items(new, _queued_already)
         result.duplicates.extend(twins)
+        if destination.kind is not DestinationKind.PHOTO_ALBUM:  # albums hold no folders
+            self._create_empty_folders(found.empty_folders, destination, result)
         return result
+
+    def _create_empty_folders(self, folders: list[tuple[str, ...]], destination: Destination,
+                              result: AddResult) -> None:
+        """Empty folders are created, as a file manager's copy does (network: not on a GUI thread)."""
+        scope = _scope(destination)
+        for folder in folders:
+            try:
+                self.folders.resolve(scope, destination.folder_id, folder, create=True)
+            except ProcoreError as exc:
+                result.rejected.append(Rejected(
+                    Path(*folder), f"This empty folder could not be created in Procore: "
+                                   f"{exc.message}"))
+            else:
+                result.folders.append(folder)
 
     def items(self) -> list[UploadItem]:
         return self.journal.items()
@@ -240,9 +258,7 @@ class UploadEngine:
                   reporter: _Reporter) -> UploadState:
         control.check()
         dest = item.destination
-        scope = Scope(company_id=dest.company_id,
-                      project_id=None if dest.kind is DestinationKind.COMPANY_FOLDER
-                      else dest.project_id)
+        scope = _scope(dest)
         rec = self.journal.transfer(item.id)
         if rec.phase == Phase.ASSOCIATED:
             item.web_url = item.web_url or self._web_url(item, item.procore_id)
@@ -364,6 +380,12 @@ class _Reporter:
         self.sink(ProgressEvent(upload_id=self.item.id, state=state, bytes_done=done,
                                 total=self.item.size, speed=self.meter.speed(),
                                 eta=self.meter.eta(), error=error))
+
+
+def _scope(dest: Destination) -> Scope:
+    return Scope(company_id=dest.company_id,
+                 project_id=None if dest.kind is DestinationKind.COMPANY_FOLDER
+                 else dest.project_id)
 
 
 def _queued_already(twin: UploadItem, item: UploadItem) -> bool:

@@ -43,6 +43,8 @@ class FoundFile:
 class ScanResult:
     files: list[FoundFile] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
+    #: Folders with nothing in them, as paths relative to the drop: created, as a copy would.
+    empty_folders: list[tuple[str, ...]] = field(default_factory=list)
 
 
 def procore_name(name: str) -> str:
@@ -143,8 +145,7 @@ def _scan_one(path: Path, subfolders: tuple[str, ...], result: ScanResult,
                                                  f"({exc.strerror})."))
             return
         if not entries:
-            result.rejected.append(Rejected(path, "This folder is empty; there is nothing in it "
-                                                  "to upload."))
+            result.empty_folders.append(folder)
         for entry in entries:
             _scan_one(Path(entry.path), folder, result, visited)
         return
