@@ -24,6 +24,8 @@ MAX_NAME_LENGTH = 255
 _NOT_TEXT = ("The name of this (or of a folder it is in) holds characters that are not valid text; "
              "it was probably made on a computer with another language setting. Rename it, "
              "then add it again.")
+_LEADS_OUTSIDE = ("This shortcut leads out of the dropped folder (to {target}), so it was left "
+                  "out. To upload what it points to, add that on its own.")
 _TOO_LONG = ("The path of this is too long for the computer to open (more than 4,096 characters). "
              "Move it to a folder with a shorter path, then add it again.")
 
@@ -99,8 +101,14 @@ def _is_text(path: Path) -> bool:
     return True
 
 
+def _leads_inside(link: str, top: str) -> bool:
+    target = os.path.realpath(link)
+    return target == top or target.startswith(top.rstrip(os.sep) + os.sep)
+
+
 def _scan_one(path: Path, subfolders: tuple[str, ...], result: ScanResult,
-              visited: set[tuple[int, int]]) -> None:
+              visited: set[tuple[int, int]], inside: str | None = None) -> None:
+    """``inside`` is the real path of the dropped folder ``path`` is in (None: dropped itself)."""
     if not _is_text(path):
         # Neither the journal nor Procore can hold it; refusing it alone keeps the rest.
         result.rejected.append(Rejected(path, _NOT_TEXT))
@@ -146,8 +154,16 @@ def _scan_one(path: Path, subfolders: tuple[str, ...], result: ScanResult,
             return
         if not entries:
             result.empty_folders.append(folder)
+        # Shortcuts in a dropped folder are followed only while they stay inside the folder
+        # that was dropped (as cp -r and rsync do), so a folder copied from a share or an
+        # archive cannot send ~/.ssh or /etc along with it.
+        top = inside or os.path.realpath(path)
         for entry in entries:
-            _scan_one(Path(entry.path), folder, result, visited)
+            if entry.is_symlink() and not _leads_inside(entry.path, top):
+                result.rejected.append(Rejected(Path(entry.path), _LEADS_OUTSIDE.format(
+                    target=os.path.realpath(entry.path))))
+                continue
+            _scan_one(Path(entry.path), folder, result, visited, top)
         return
 
     if not stat.S_ISREG(info.st_mode):
