@@ -24,7 +24,7 @@ from uploader_gui.transfer.control import TransferControl
 from uploader_gui.transfer.engine import UploadEngine
 from uploader_gui.transfer.model import (ConflictPolicy, Destination, DestinationKind,
                                          ProgressEvent, UploadItem, UploadState)
-from uploader_gui.transfer.scan import renamed_note
+from uploader_gui.transfer.scan import procore_name, renamed_note
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -120,7 +120,7 @@ def find_company(client: ProcoreClient, project_id: int) -> int:
 
 def destination_from(args: argparse.Namespace, engine: UploadEngine) -> Destination:
     client = engine.client
-    folder_parts = [p for p in args.folder.replace("\\", "/").split("/") if p.strip()]
+    folder_parts = [cleaned for _, cleaned in folder_path(args.folder)]
     if args.company_documents:
         if args.company_id is None:
             raise UsageError("--company-documents needs --company-id.")
@@ -157,6 +157,19 @@ def destination_from(args: argparse.Namespace, engine: UploadEngine) -> Destinat
                        + "".join(f" / {p}" for p in folder_parts))
 
 
+def folder_path(text: str) -> list[tuple[str, str]]:
+    """The ``--folder`` parts as (given, Procore name): cleaned by the rules file names follow."""
+    parts = []
+    for given in text.replace("\\", "/").split("/"):
+        if not given.strip():
+            continue
+        if not given.strip(" ."):
+            raise UsageError(f'--folder cannot contain "{given.strip()}": give the names of the '
+                             'folders from the Documents root, e.g. "Drawings/Level 2".')
+        parts.append((given, procore_name(given)))
+    return parts
+
+
 # ---------------------------------------------------------------- commands
 def upload(args: argparse.Namespace) -> int:
     settings = _settings(args)
@@ -164,6 +177,9 @@ def upload(args: argparse.Namespace) -> int:
     engine = make_engine(args, settings)
     try:
         destination = destination_from(args, engine)
+        for given, cleaned in folder_path(args.folder):
+            if given != cleaned:
+                out.message(f'folder "{given}" goes into Procore {renamed_note(given, cleaned)}')
         conflict = ConflictPolicy(settings.conflict_policy)
         added = engine.add(args.paths, destination, conflict)
         for rejected in added.rejected:
