@@ -129,7 +129,7 @@ class OAuthClient:
         data: Any = None
         try:
             data = json.loads(body.decode("utf-8")) if body.strip() else {}
-        except (UnicodeDecodeError, ValueError):
+        except (UnicodeDecodeError, ValueError, RecursionError):  # nested too deep: unreadable
             data = None
         if 200 <= status < 300:
             if not isinstance(data, dict):

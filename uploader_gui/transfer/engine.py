@@ -65,6 +65,9 @@ class UploadEngine:
         self.journal = journal
         self.settings = settings
         self.storage = storage or StorageClient()
+        if str(getattr(client, "api_base", "")).startswith("https:"):
+            # Outside a local sandbox the bytes go to https storage links only.
+            self.storage.https_only = True
         self.folders = FolderResolver(client)
         self._identity = identity
         self._identity_lock = threading.Lock()
