@@ -260,6 +260,14 @@ class Journal:
                 " ORDER BY id", done).fetchall()
         return [_item(r) for r in rows]
 
+    def failed_with_bytes_stored(self) -> list[UploadItem]:
+        """Failed items whose bytes are all in storage (only attaching them is left)."""
+        with self._read() as db:
+            rows = db.execute("SELECT * FROM uploads WHERE state=? AND phase IN (?, ?)"
+                              " ORDER BY id", (UploadState.FAILED.value, Phase.STORED,
+                                               Phase.ASSOCIATING)).fetchall()
+        return [_item(r) for r in rows]
+
     def known_files(self) -> dict[tuple[str, str, str], UploadItem]:
         """Items by (path, destination, subfolders), leaving out failed and cancelled ones."""
         with self._read() as db:

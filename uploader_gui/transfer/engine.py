@@ -12,7 +12,7 @@ import mimetypes
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +24,7 @@ from uploader_gui.procore.abort import watching
 from uploader_gui.procore.client import ProcoreClient, Scope
 from uploader_gui.procore.errors import Cancelled, NetworkError, ProcoreError, SignInRequired
 from uploader_gui.procore.storage import StorageClient
-from uploader_gui.transfer import association, storage_flows
+from uploader_gui.transfer import association, step_retry, storage_flows
 from uploader_gui.transfer.control import TransferControl
 from uploader_gui.transfer.folders import FolderResolver
 from uploader_gui.transfer.model import (ConflictPolicy, Destination, DestinationKind,
@@ -60,7 +60,8 @@ class AddResult:
 class UploadEngine:
     def __init__(self, client: ProcoreClient, journal: Journal, settings: Settings,
                  storage: StorageClient | None = None, *, identity: str | None = None,
-                 web_base: str | None = None) -> None:
+                 web_base: str | None = None,
+                 step_waits: Sequence[float] = step_retry.STEP_WAITS) -> None:
         self.client = client
         self.journal = journal
         self.settings = settings
@@ -72,6 +73,8 @@ class UploadEngine:
         self._identity = identity
         self._identity_lock = threading.Lock()
         self._web_base = (web_base or "").rstrip("/")
+        #: Waits before trying a step Procore failed for a moment again (step_retry.py).
+        self.step_waits = tuple(step_waits)
         segment_threads = max(1, settings.parallel_segments) * max(1, settings.parallel_files)
         self._segment_pool = ThreadPoolExecutor(segment_threads, thread_name_prefix="segment")
         self._hash_pool = ThreadPoolExecutor(max(2, os.cpu_count() or 2),
@@ -130,6 +133,10 @@ class UploadEngine:
         return self.journal.get(upload_id)
 
     def unfinished(self) -> list[UploadItem]:
+        """Items to continue; a failed one whose bytes are all in storage is queued again
+        (it continues from attaching them, sending no byte twice)."""
+        for item in self.journal.failed_with_bytes_stored():
+            self.journal.update(item.id, state=UploadState.QUEUED, error=None)
         return self.journal.unfinished()
 
     def retry(self, upload_id: int) -> UploadItem:
@@ -222,6 +229,7 @@ class UploadEngine:
     def _run(self, item: UploadItem, control: TransferControl,
              reporter: _Reporter) -> tuple[UploadState, str | None]:
         restarts = 0
+        step_tries = 0  # tries again after a passing failure of create / complete / attach
         note: str | None = None  # why the file was started again, told with the outcome
         while True:
             try:
@@ -250,7 +258,17 @@ class UploadEngine:
                 note = f"{exc} Its latest saved version was uploaded, from the start."
                 self._restart_changed(item)
             except ProcoreError as exc:
-                return UploadState.FAILED, exc.message
+                if not exc.retryable or step_tries >= len(self.step_waits):
+                    return UploadState.FAILED, exc.message
+                # A brief outage (5xx, 429): wait, then go on from the step the journal holds.
+                wait = step_retry.jittered(self.step_waits[step_tries])
+                step_tries += 1
+                log.info("upload %s: %s; trying again in %.1f s", item.id, exc.message, wait)
+                try:
+                    control.wait(wait)
+                except Cancelled:
+                    return (UploadState.CANCELLED if control.cancelled
+                            else UploadState.PAUSED), None
             except OSError as exc:
                 return UploadState.FAILED, f"The file could not be read: {exc.strerror or exc}."
             except Exception as exc:  # never let one file take the worker down
