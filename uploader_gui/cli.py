@@ -68,6 +68,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     st = sub.add_parser("status", parents=[common], help="list uploads in the journal")
     st.add_argument("--json", action="store_true", help="one JSON line per upload")
+    st.add_argument("--acknowledge-lost", action="store_true",
+                    help="stop repeating that the list of uploads lost some (once you have "
+                         "added those files again)")
 
     sb = sub.add_parser("sandbox", parents=[common],
                         help="run a local server that behaves like Procore (for trying and testing)")

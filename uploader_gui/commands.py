@@ -213,8 +213,8 @@ def resume(args: argparse.Namespace) -> int:
         items = [i for i in engine.unfinished()]
         if not items:
             out.message("Nothing to resume: every upload in the journal is finished.")
-            # A journal moved aside may have held unfinished uploads: not a clean success.
-            return EXIT_OK if engine.journal.recovered_from is None else EXIT_FAILED
+            # A journal that lost uploads (until acknowledged): not a clean success.
+            return EXIT_OK if engine.journal.loss is None else EXIT_FAILED
         results = run_items(engine, items, settings.parallel_files, out)
     finally:
         engine.close()
@@ -227,7 +227,10 @@ def resume(args: argparse.Namespace) -> int:
 
 def status(args: argparse.Namespace) -> int:
     journal = open_journal()
-    recovered = journal.recovered_from is not None
+    if getattr(args, "acknowledge_lost", False) and journal.loss is not None:
+        journal.acknowledge_loss()
+        print("Noted: the report of lost uploads will not be repeated.", file=sys.stderr)
+    recovered = journal.loss is not None
     claims = UploadClaims(journal.path)
     try:
         journal.prune(Settings.load().history_days)

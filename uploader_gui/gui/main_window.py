@@ -99,10 +99,13 @@ class MainWindow(QMainWindow):
             except (KeyError, ValueError, TypeError):
                 log.warning("the remembered destination is unreadable; choose it again")
         self.set_client(client, remembered)
-        # A damaged list of uploads was moved aside when it was opened: say so.
-        recovered = engine.journal.recovery_notice()
-        if recovered:
-            self.show_notice(recovered)
+        # The list of uploads lost some (damaged, emptied): say so at every start until the
+        # person confirms having seen it.
+        self._journal = engine.journal
+        loss = engine.journal.loss
+        if loss is not None:
+            self.show_notice(str(loss))
+            self.acknowledge_loss_button.show()
         self.queue.load()
 
     # -- building -----------------------------------------------------------------------------
@@ -164,6 +167,10 @@ class MainWindow(QMainWindow):
         else:
             self.demo_banner = None
         right_layout.addWidget(self.notice_label)
+        self.acknowledge_loss_button = QPushButton("I have seen this; do not show it again", self)
+        self.acknowledge_loss_button.hide()
+        self.acknowledge_loss_button.clicked.connect(self._acknowledge_loss)
+        right_layout.addWidget(self.acknowledge_loss_button, 0, Qt.AlignmentFlag.AlignLeft)
         # While Procore's rate limit holds requests back, say so (the rows would look stuck).
         self.pace_label = QLabel(self)
         self.pace_label.setObjectName("notice")
@@ -419,6 +426,13 @@ class MainWindow(QMainWindow):
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
 
     # -- status -------------------------------------------------------------------------------
+
+    def _acknowledge_loss(self) -> None:
+        self.acknowledge_loss_button.hide()
+        self.show_notice("")
+        # A file is removed: not on this thread.
+        self.tasks.submit(self._journal.acknowledge_loss, None,
+                          lambda exc: self.show_notice(f"Could not save that: {exc}"))
 
     def show_notice(self, text: str) -> None:
         self.notice_label.setText(text)

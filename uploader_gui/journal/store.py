@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from uploader_gui.journal import marker
 from uploader_gui.transfer.model import (ConflictPolicy, Destination, UploadItem,
                                          UploadState)
 
@@ -135,6 +136,7 @@ class Journal:
         self.path = path
         #: Where a corrupt journal was moved to when this one was opened, if that happened.
         self.recovered_from = recovered_from
+        self.loss: marker.LostUploads | None = None
 
     # ----------------------------------------------------------------- opening
     @classmethod
@@ -146,7 +148,7 @@ class Journal:
             path = data_dir() / "journal.sqlite3"
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            return cls(_connect(path), path)
+            journal = cls(_connect(path), path)
         except sqlite3.DatabaseError as exc:
             aside = _free_name(path.with_name(f"{path.name}.corrupt-"
                                               f"{time.strftime('%Y%m%d-%H%M%S')}"))
@@ -156,21 +158,47 @@ class Journal:
                     src = Path(str(path) + suffix)
                     if os.path.lexists(src):
                         os.replace(src, Path(str(aside) + suffix))
-                return cls(_connect(path), path, recovered_from=aside)
+                journal = cls(_connect(path), path, recovered_from=aside)
             except (OSError, sqlite3.DatabaseError) as again:
                 raise JournalCorrupt(
                     f"The list of uploads at {path} cannot be read, and it could not be moved "
                     f"out of the way and replaced by a new one "
                     f"({getattr(again, 'strerror', None) or again}). Move or delete that file, "
                     "then start again.") from again
+        journal._account_for_losses()
+        return journal
+
+    def _account_for_losses(self) -> None:
+        """Compare what the journal holds with the count beside it (see marker.py)."""
+        with self._read() as db:
+            held = int(db.execute("SELECT COUNT(*) FROM uploads").fetchone()[0])
+        counted = marker.read_count(self.path)
+        if self.recovered_from is not None or (counted is not None and held < counted):
+            missing = counted - held if counted is not None and counted > held else None
+            aside = self.recovered_from
+            marker.record_loss(self.path, marker.LostUploads(
+                missing, str(aside) if aside else None,
+                marker.salvage_unfinished(aside) if aside else []))
+            log.error("the journal lost uploads (%s held, %s counted)", held, counted)
+        if counted != held:
+            marker.write_count(self.path, held)
+        #: Uploads the journal lost, reported until :meth:`acknowledge_loss`.
+        self.loss = marker.load_loss(self.path)
 
     def recovery_notice(self) -> str | None:
-        """What to tell the person when a corrupt journal was moved aside on opening."""
-        if self.recovered_from is None:
+        """What to tell the person while a loss of uploads is not acknowledged."""
+        if self.loss is None:
             return None
-        return (f"The list of uploads could not be read (the file was damaged), so it was moved "
-                f"to {self.recovered_from} and a new list was started. Files already in Procore "
-                "are not affected; add again any files that had not finished uploading.")
+        return f"{self.loss} (To confirm: procore-uploader status --acknowledge-lost.)"
+
+    def acknowledge_loss(self) -> None:
+        """The person has seen the report of lost uploads: stop repeating it."""
+        marker.clear_loss(self.path)
+        self.loss = None
+
+    def _count_changed(self, db: sqlite3.Connection) -> None:
+        marker.write_count(self.path, int(db.execute("SELECT COUNT(*) FROM uploads")
+                                          .fetchone()[0]))
 
     def close(self) -> None:
         with self._lock, self._read_lock:
@@ -198,7 +226,10 @@ class Journal:
         """Store new items (ids are assigned) in one transaction."""
         now = time.time()
         with self._tx() as db:
-            return [self._insert(db, item, now) for item in items]
+            stored = [self._insert(db, item, now) for item in items]
+        with self._read() as db:  # after the commit: the count never says more than it holds
+            self._count_changed(db)
+        return stored
 
     def add_new_items(self, items: Iterable[UploadItem],
                       same: Callable[[UploadItem, UploadItem], bool]
@@ -225,6 +256,9 @@ class Journal:
                     continue
                 known[key] = self._insert(db, item, now)
                 stored.append(item)
+        if stored:
+            with self._read() as db:  # after the commit: the count never says more than it holds
+                self._count_changed(db)
         return stored, twins
 
     @staticmethod
@@ -305,7 +339,16 @@ class Journal:
 
     def remove(self, upload_ids: Iterable[int]) -> int:
         ids = list(upload_ids)
+        if not ids:
+            return 0
         with self._tx() as db:
+            db.execute("BEGIN IMMEDIATE")
+            marks = ",".join("?" * len(ids))
+            gone = int(db.execute(f"SELECT COUNT(*) FROM uploads WHERE id IN ({marks})",
+                                  ids).fetchone()[0])
+            total = int(db.execute("SELECT COUNT(*) FROM uploads").fetchone()[0])
+            # Before the commit: the count never says more than the journal holds.
+            marker.write_count(self.path, total - gone)
             for upload_id in ids:
                 db.execute("DELETE FROM segments WHERE upload_id=?", (upload_id,))
                 db.execute("DELETE FROM uploads WHERE id=?", (upload_id,))
