@@ -25,10 +25,10 @@ Kinds and their parameters:
 - ``gone``: a PATCH answers 410 Gone.
 - ``token_expire_after_calls``: an access token dies after ``calls`` API calls (default 3).
 - ``malformed``: ``variant`` ``json`` (200 with broken JSON), ``html`` (502 HTML error page),
-  ``huge`` (500 with a ``size``-byte body, default 8 MiB), ``nested`` (200 with JSON arrays ``depth``
-  deep, default 100,000) or ``body`` (exactly ``body``, bytes
-  or text, with ``status``, default 200, and ``content_type``, default application/json: for
-  tests that generate answers).
+  ``huge`` (500 with a ``size``-byte body, default 8 MiB), ``nested`` (200 with JSON arrays
+  ``depth`` deep, default 100,000) or ``body`` (exactly ``body``, bytes or text, with
+  ``status``, default 200, and ``content_type``, default application/json: for tests that
+  generate answers).
 
 Spec strings (``procore-uploader sandbox --faults SPEC``) are comma-separated items::
 

@@ -61,7 +61,8 @@ def keep_files_apart(files: list[T], folder_of: Callable[[T], tuple[str, ...]],
                     getattr(files[i], name_field)) for i in indexes]
         for i, name in zip(indexes, distinct(triples)):
             if name != getattr(files[i], name_field):
-                out[i] = dataclasses.replace(files[i], **{name_field: name})  # type: ignore[type-var]
+                changes = {name_field: name}
+                out[i] = dataclasses.replace(files[i], **changes)  # type: ignore[type-var]
     return out
 
 
