@@ -65,6 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
     res = sub.add_parser("resume", parents=[common], help="continue unfinished uploads")
     res.add_argument("--jobs", type=int, metavar="N", help="files uploaded at the same time")
     res.add_argument("--json", action="store_true", help="one JSON line per event")
+    res.add_argument("--adopt-older", action="store_true",
+                     help="also continue, on this Procore, unfinished uploads queued by an "
+                          "earlier version (which did not record which Procore they were for)")
 
     st = sub.add_parser("status", parents=[common], help="list uploads in the journal")
     st.add_argument("--json", action="store_true", help="one JSON line per upload")

@@ -22,6 +22,7 @@ from uploader_gui.procore.pace_notice import pace_notice
 from uploader_gui.terminal_text import for_terminal
 from uploader_gui.transfer.control import TransferControl
 from uploader_gui.transfer.engine import UploadEngine
+from uploader_gui.transfer.environments import api_key, waiting_elsewhere
 from uploader_gui.transfer.model import (ConflictPolicy, Destination, DestinationKind,
                                          ProgressEvent, UploadItem, UploadState)
 from uploader_gui.transfer.scan import procore_name, renamed_note
@@ -210,9 +211,16 @@ def resume(args: argparse.Namespace) -> int:
     out = JsonReporter(sys.stdout) if args.json else TerminalReporter(sys.stdout)
     engine = make_engine(args, settings)
     try:
+        if getattr(args, "adopt_older", False):
+            adopted = engine.adopt_older()
+            out.message(f"{adopted} upload{'s' if adopted != 1 else ''} queued by an earlier "
+                        f"version {'are' if adopted != 1 else 'is'} now for {engine.api_base}.")
         items = [i for i in engine.unfinished()]
+        elsewhere = waiting_elsewhere(engine.elsewhere())
+        if elsewhere:
+            print(f"procore-uploader: {for_terminal(elsewhere)}", file=sys.stderr)
         if not items:
-            out.message("Nothing to resume: every upload in the journal is finished.")
+            out.message("Nothing to resume here: every upload for this Procore is finished.")
             # A journal that lost uploads (until acknowledged): not a clean success.
             return EXIT_OK if engine.journal.loss is None else EXIT_FAILED
         results = run_items(engine, items, settings.parallel_files, out)
@@ -226,6 +234,7 @@ def resume(args: argparse.Namespace) -> int:
 
 
 def status(args: argparse.Namespace) -> int:
+    here = api_key(environment(args).api_base)
     journal = open_journal()
     if getattr(args, "acknowledge_lost", False) and journal.loss is not None:
         journal.acknowledge_loss()
@@ -234,7 +243,13 @@ def status(args: argparse.Namespace) -> int:
     claims = UploadClaims(journal.path)
     try:
         journal.prune(Settings.load().history_days)
-        items = journal.items()
+        # This Procore's uploads; those kept for another one are counted, not listed.
+        everything = journal.items()
+        items = [i for i in everything if i.api_base == here]
+        elsewhere: dict[str, int] = {}
+        for other in everything:
+            if other.api_base != here and not other.state.finished:
+                elsewhere[other.api_base] = elsewhere.get(other.api_base, 0) + 1
         for item in items:
             if not item.state.finished:
                 # Progress is journalled per stored segment, not per byte: count what storage
@@ -246,6 +261,9 @@ def status(args: argparse.Namespace) -> int:
         claims.close()
         journal.close()
     code = EXIT_FAILED if recovered else EXIT_OK
+    said = waiting_elsewhere(elsewhere)
+    if said:
+        print(f"procore-uploader: {for_terminal(said)}", file=sys.stderr)
     if args.json:
         for item in items:
             print(json.dumps(_item_json(item)))
@@ -452,7 +470,8 @@ class TerminalReporter(Reporter):
 def _item_json(item: UploadItem) -> dict[str, Any]:
     return {"id": item.id, "path": str(item.path), "name": item.name, "size": item.size,
             "state": item.state.value, "bytes_done": item.bytes_done, "where": item.where,
-            "error": item.error, "procore_id": item.procore_id, "web_url": item.web_url}
+            "error": item.error, "procore_id": item.procore_id, "web_url": item.web_url,
+            "api_base": item.api_base}
 
 
 def _renamed(item: UploadItem) -> str | None:

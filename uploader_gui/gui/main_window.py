@@ -33,6 +33,7 @@ from uploader_gui.gui.tasks import TaskRunner
 from uploader_gui.gui.tray import Tray
 from uploader_gui.gui.upload_queue import RESUMABLE, RETRYABLE, QueueEngine, UploadQueue
 from uploader_gui.procore.pace_notice import pace_notice
+from uploader_gui.transfer.environments import api_key
 from uploader_gui.transfer.model import ConflictPolicy, Destination, UploadItem, UploadState
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,11 @@ class CloseChoice(enum.Enum):
     STOP = enum.auto()
     #: Do not close.
     STAY = enum.auto()
+
+
+def same_procore(settings: Settings, client: object) -> bool:
+    """The remembered destination was chosen on the Procore ``client`` talks to."""
+    return settings.last_destination_api_base == api_key(str(getattr(client, "api_base", "")))
 
 
 class MainWindow(QMainWindow):
@@ -93,7 +99,10 @@ class MainWindow(QMainWindow):
         self.tray.show()
 
         remembered = None
-        if settings.last_destination:
+        if settings.last_destination and not same_procore(settings, client):
+            # Remembered for another Procore (or by a version that did not say which).
+            log.info("the remembered destination belongs to another Procore; not used")
+        elif settings.last_destination:
             try:
                 remembered = Destination.from_json(settings.last_destination)
             except (KeyError, ValueError, TypeError):
@@ -367,6 +376,8 @@ class MainWindow(QMainWindow):
             return
         self.drop_zone.set_ready(True, str(destination))
         self.settings.last_destination = destination.to_json()
+        self.settings.last_destination_api_base = api_key(str(getattr(self._client, "api_base",
+                                                                      "")))
         self._persist_settings()
         if self._pending_paths:
             waiting, self._pending_paths = self._pending_paths, []

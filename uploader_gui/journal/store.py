@@ -24,7 +24,9 @@ from uploader_gui.transfer.model import (ConflictPolicy, Destination, UploadItem
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+#: 2: ``uploads.api_base``, the Procore each upload was queued for (version 1 journals are
+#: migrated on opening; their uploads get "" and wait until someone says which Procore).
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS uploads (
@@ -53,7 +55,8 @@ CREATE TABLE IF NOT EXISTS uploads (
     upload_created_at REAL,
     instructions TEXT,
     assoc_name TEXT,
-    assoc_started_at REAL
+    assoc_started_at REAL,
+    api_base TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS uploads_state ON uploads(state);
 CREATE TABLE IF NOT EXISTS segments (
@@ -236,8 +239,8 @@ class Journal:
                       ) -> tuple[list[UploadItem], list[UploadItem]]:
         """Store the items that are not queued yet; returns (stored, twins already there).
 
-        An item whose (path, destination, subfolders) is already in the journal is left out
-        when ``same(twin, item)`` says so. The look and the insert are one write transaction
+        An item whose (path, destination, subfolders, api_base) is already in the journal is left
+        out when ``same(twin, item)`` says so. The look and the insert are one write transaction
         (BEGIN IMMEDIATE), so two processes adding the same file at the same moment queue it
         once.
         """
@@ -249,7 +252,7 @@ class Journal:
             known = self._known(db)
             for item in items:
                 key = (str(item.path), destination_key(item.destination),
-                       json.dumps(list(item.subfolders)))
+                       json.dumps(list(item.subfolders)), item.api_base)
                 twin = known.get(key)
                 if twin is not None and same(twin, item):
                     twins.append(twin)
@@ -265,10 +268,10 @@ class Journal:
     def _insert(db: sqlite3.Connection, item: UploadItem, now: float) -> UploadItem:
         cur = db.execute(
             "INSERT INTO uploads (path, name, size, mtime_ns, destination, subfolders,"
-            " conflict, state, created_at) VALUES (?,?,?,?,?,?,?,?,?)",
+            " conflict, state, created_at, api_base) VALUES (?,?,?,?,?,?,?,?,?,?)",
             (str(item.path), item.name, item.size, item.mtime_ns,
              json.dumps(item.destination.to_json()), json.dumps(list(item.subfolders)),
-             item.conflict.value, UploadState.QUEUED.value, now))
+             item.conflict.value, UploadState.QUEUED.value, now, item.api_base))
         item.id = int(cur.lastrowid or 0)
         item.created_at = now
         item.state = UploadState.QUEUED
@@ -302,18 +305,19 @@ class Journal:
                                                Phase.ASSOCIATING)).fetchall()
         return [_item(r) for r in rows]
 
-    def known_files(self) -> dict[tuple[str, str, str], UploadItem]:
-        """Items by (path, destination, subfolders), leaving out failed and cancelled ones."""
+    def known_files(self) -> dict[tuple[str, str, str, str], UploadItem]:
+        """Items by (path, destination, subfolders, api_base), leaving out failed and cancelled."""
         with self._read() as db:
             return self._known(db)
 
     @staticmethod
-    def _known(db: sqlite3.Connection) -> dict[tuple[str, str, str], UploadItem]:
+    def _known(db: sqlite3.Connection) -> dict[tuple[str, str, str, str], UploadItem]:
         skip = (UploadState.FAILED.value, UploadState.CANCELLED.value)
         rows = db.execute(
             "SELECT * FROM uploads WHERE state NOT IN (?,?) ORDER BY id", skip).fetchall()
-        return {(r["path"], _dest_key(r["destination"]), r["subfolders"]): _item(r)
-                for r in rows}
+        # The same file for the same place of *another* Procore is not a twin.
+        return {(r["path"], _dest_key(r["destination"]), r["subfolders"], r["api_base"]):
+                _item(r) for r in rows}
 
     def update(self, upload_id: int, **values: Any) -> None:
         """Change item columns: state, bytes_done, error, procore_id, web_url, size, ..."""
@@ -456,7 +460,7 @@ class Journal:
 
 _UPDATABLE = {"state", "bytes_done", "error", "procore_id", "web_url", "size", "mtime_ns",
               "name", "phase", "folder_id", "version_of", "assoc_name", "assoc_started_at",
-              "instructions", "conflict"}
+              "instructions", "conflict", "api_base"}
 
 
 def _free_name(wanted: Path) -> Path:
@@ -481,9 +485,10 @@ def _connect(path: Path) -> sqlite3.Connection:
         if result != "ok":
             raise sqlite3.DatabaseError(f"integrity check failed: {result}")
         version = db.execute("PRAGMA user_version").fetchone()[0]
-        if version not in (0, SCHEMA_VERSION):
+        if version not in (0, 1, SCHEMA_VERSION):
             raise sqlite3.DatabaseError(f"journal schema {version} is newer than this app")
         db.executescript(_SCHEMA)
+        _migrate(db)
         db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         # isolation_level=None is autocommit; "with db" still needs explicit transactions.
         db.isolation_level = "DEFERRED"
@@ -491,6 +496,19 @@ def _connect(path: Path) -> sqlite3.Connection:
         db.close()
         raise
     return db
+
+
+def _migrate(db: sqlite3.Connection) -> None:
+    """Bring a version 1 journal to version 2; one process at a time (another may be at it)."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        columns = {row[1] for row in db.execute("PRAGMA table_info(uploads)")}
+        if "api_base" not in columns:
+            db.execute("ALTER TABLE uploads ADD COLUMN api_base TEXT NOT NULL DEFAULT ''")
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
 
 
 def _connect_reader(path: Path) -> sqlite3.Connection:
@@ -527,4 +545,5 @@ def _item(row: sqlite3.Row) -> UploadItem:
         subfolders=tuple(json.loads(row["subfolders"])), name=row["name"],
         conflict=ConflictPolicy(row["conflict"]), state=UploadState(row["state"]),
         bytes_done=row["bytes_done"], error=row["error"], procore_id=row["procore_id"],
-        web_url=row["web_url"], created_at=row["created_at"], finished_at=row["finished_at"])
+        web_url=row["web_url"], created_at=row["created_at"], finished_at=row["finished_at"],
+        api_base=row["api_base"])

@@ -24,7 +24,7 @@ from uploader_gui.procore.abort import watching
 from uploader_gui.procore.client import ProcoreClient, Scope
 from uploader_gui.procore.errors import Cancelled, NetworkError, ProcoreError, SignInRequired
 from uploader_gui.procore.storage import StorageClient
-from uploader_gui.transfer import association, step_retry, storage_flows
+from uploader_gui.transfer import association, environments, step_retry, storage_flows
 from uploader_gui.transfer.control import TransferControl
 from uploader_gui.transfer.folders import FolderResolver
 from uploader_gui.transfer.model import (ConflictPolicy, Destination, DestinationKind,
@@ -73,6 +73,8 @@ class UploadEngine:
         self._identity = identity
         self._identity_lock = threading.Lock()
         self._web_base = (web_base or "").rstrip("/")
+        #: The Procore this engine sends to: it queues, lists and runs only that one's items.
+        self.api_base = environments.api_key(str(getattr(client, "api_base", "")))
         #: Waits before trying a step Procore failed for a moment again (step_retry.py).
         self.step_waits = tuple(step_waits)
         segment_threads = max(1, settings.parallel_segments) * max(1, settings.parallel_files)
@@ -103,7 +105,7 @@ class UploadEngine:
                 subfolders = ()  # albums hold no folders
             new.append(UploadItem(id=0, path=f.path, size=f.size, mtime_ns=f.mtime_ns,
                                   destination=destination, subfolders=subfolders, name=f.name,
-                                  conflict=conflict))
+                                  conflict=conflict, api_base=self.api_base))
         # Twins (queued before, by another process meanwhile, or twice in this drop) are found
         # inside the write itself.
         result.items, twins = self.journal.add_new_items(new, _queued_already)
@@ -114,7 +116,8 @@ class UploadEngine:
 
     def _create_empty_folders(self, folders: list[tuple[str, ...]], destination: Destination,
                               result: AddResult) -> None:
-        """Empty folders are created, as a file manager's copy does (network: not on a GUI thread)."""
+        """Empty folders are created, as a file manager's copy does (network: not on a GUI
+        thread)."""
         scope = _scope(destination)
         for folder in folders:
             try:
@@ -127,7 +130,8 @@ class UploadEngine:
                 result.folders.append(folder)
 
     def items(self) -> list[UploadItem]:
-        return self.journal.items()
+        """This Procore's items (another's wait for it: see :meth:`elsewhere`)."""
+        return [i for i in self.journal.items() if i.api_base == self.api_base]
 
     def get(self, upload_id: int) -> UploadItem:
         return self.journal.get(upload_id)
@@ -136,8 +140,25 @@ class UploadEngine:
         """Items to continue; a failed one whose bytes are all in storage is queued again
         (it continues from attaching them, sending no byte twice)."""
         for item in self.journal.failed_with_bytes_stored():
-            self.journal.update(item.id, state=UploadState.QUEUED, error=None)
-        return self.journal.unfinished()
+            if item.api_base == self.api_base:
+                self.journal.update(item.id, state=UploadState.QUEUED, error=None)
+        return [i for i in self.journal.unfinished() if i.api_base == self.api_base]
+
+    def elsewhere(self) -> dict[str, int]:
+        """Unfinished uploads queued for another Procore, counted by its API address
+        ("" for those queued by a version that did not record it)."""
+        counts: dict[str, int] = {}
+        for item in self.journal.unfinished():
+            if item.api_base != self.api_base:
+                counts[item.api_base] = counts.get(item.api_base, 0) + 1
+        return counts
+
+    def adopt_older(self) -> int:
+        """Give the unfinished uploads that do not say which Procore they are for to this one."""
+        older = [i for i in self.journal.unfinished() if i.api_base == ""]
+        for item in older:
+            self.journal.update(item.id, api_base=self.api_base)
+        return len(older)
 
     def retry(self, upload_id: int) -> UploadItem:
         """Queue a failed or cancelled file again; it continues from what is in storage."""
@@ -165,7 +186,7 @@ class UploadEngine:
             self.journal.update(upload_id, state=UploadState.CANCELLED)
 
     def remove_finished(self) -> int:
-        return self.journal.remove(i.id for i in self.journal.items()
+        return self.journal.remove(i.id for i in self.items()
                                    if i.state.finished and i.state is not UploadState.FAILED)
 
     def close(self) -> None:
@@ -187,6 +208,10 @@ class UploadEngine:
         item = self.journal.get(upload_id)
         if item.state.finished and item.state is not UploadState.FAILED \
                 and item.state is not UploadState.CANCELLED:
+            return item
+        if item.api_base != self.api_base:
+            # Queued for another Procore: its ids mean nothing here. Left as it is.
+            item.error = environments.elsewhere_note(item.api_base)
             return item
         with self._lock:
             if self._closed:
