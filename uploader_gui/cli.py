@@ -65,9 +65,15 @@ def build_parser() -> argparse.ArgumentParser:
     res = sub.add_parser("resume", parents=[common], help="continue unfinished uploads")
     res.add_argument("--jobs", type=int, metavar="N", help="files uploaded at the same time")
     res.add_argument("--json", action="store_true", help="one JSON line per event")
+    res.add_argument("--adopt-older", action="store_true",
+                     help="also continue, on this Procore, unfinished uploads queued by an "
+                          "earlier version (which did not record which Procore they were for)")
 
     st = sub.add_parser("status", parents=[common], help="list uploads in the journal")
     st.add_argument("--json", action="store_true", help="one JSON line per upload")
+    st.add_argument("--acknowledge-lost", action="store_true",
+                    help="stop repeating that the list of uploads lost some (once you have "
+                         "added those files again)")
 
     sb = sub.add_parser("sandbox", parents=[common],
                         help="run a local server that behaves like Procore (for trying and testing)")

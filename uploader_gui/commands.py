@@ -19,11 +19,13 @@ from uploader_gui.journal.store import Journal, JournalCorrupt, Phase
 from uploader_gui.procore.client import ProcoreClient, Scope
 from uploader_gui.procore.errors import ProcoreError
 from uploader_gui.procore.pace_notice import pace_notice
+from uploader_gui.terminal_text import for_terminal
 from uploader_gui.transfer.control import TransferControl
 from uploader_gui.transfer.engine import UploadEngine
+from uploader_gui.transfer.environments import api_key, waiting_elsewhere
 from uploader_gui.transfer.model import (ConflictPolicy, Destination, DestinationKind,
                                          ProgressEvent, UploadItem, UploadState)
-from uploader_gui.transfer.scan import renamed_note
+from uploader_gui.transfer.scan import procore_name, renamed_note
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -39,13 +41,13 @@ def run(args: argparse.Namespace) -> int:
     try:
         return handler(args)
     except UsageError as exc:
-        print(f"procore-uploader: {exc}", file=sys.stderr)
+        print(f"procore-uploader: {for_terminal(exc)}", file=sys.stderr)
         return EXIT_USAGE
     except ProcoreError as exc:
-        print(f"procore-uploader: {exc.message}", file=sys.stderr)
+        print(f"procore-uploader: {for_terminal(exc.message)}", file=sys.stderr)
         return EXIT_FAILED
     except JournalCorrupt as exc:
-        print(f"procore-uploader: {exc}", file=sys.stderr)
+        print(f"procore-uploader: {for_terminal(exc)}", file=sys.stderr)
         return EXIT_FAILED
 
 
@@ -82,7 +84,7 @@ def open_journal() -> Journal:
     journal = Journal.open()
     notice = journal.recovery_notice()
     if notice:
-        print(f"procore-uploader: {notice}", file=sys.stderr)
+        print(f"procore-uploader: {for_terminal(notice)}", file=sys.stderr)
     return journal
 
 
@@ -120,7 +122,7 @@ def find_company(client: ProcoreClient, project_id: int) -> int:
 
 def destination_from(args: argparse.Namespace, engine: UploadEngine) -> Destination:
     client = engine.client
-    folder_parts = [p for p in args.folder.replace("\\", "/").split("/") if p.strip()]
+    folder_parts = [cleaned for _, cleaned in folder_path(args.folder)]
     if args.company_documents:
         if args.company_id is None:
             raise UsageError("--company-documents needs --company-id.")
@@ -157,6 +159,19 @@ def destination_from(args: argparse.Namespace, engine: UploadEngine) -> Destinat
                        + "".join(f" / {p}" for p in folder_parts))
 
 
+def folder_path(text: str) -> list[tuple[str, str]]:
+    """The ``--folder`` parts as (given, Procore name): cleaned by the rules file names follow."""
+    parts = []
+    for given in text.replace("\\", "/").split("/"):
+        if not given.strip():
+            continue
+        if not given.strip(" ."):
+            raise UsageError(f'--folder cannot contain "{given.strip()}": give the names of the '
+                             'folders from the Documents root, e.g. "Drawings/Level 2".')
+        parts.append((given, procore_name(given)))
+    return parts
+
+
 # ---------------------------------------------------------------- commands
 def upload(args: argparse.Namespace) -> int:
     settings = _settings(args)
@@ -164,10 +179,16 @@ def upload(args: argparse.Namespace) -> int:
     engine = make_engine(args, settings)
     try:
         destination = destination_from(args, engine)
+        for given, cleaned in folder_path(args.folder):
+            if given != cleaned:
+                out.message(f'folder "{given}" goes into Procore {renamed_note(given, cleaned)}')
         conflict = ConflictPolicy(settings.conflict_policy)
         added = engine.add(args.paths, destination, conflict)
         for rejected in added.rejected:
             out.rejected(rejected.path, rejected.reason)
+        for folder in added.folders:
+            out.message(f"empty folder  {' / '.join(folder)}  created in "
+                        f"{destination.label or 'Procore'}")
         to_run = list(added.items)
         for twin in added.duplicates:
             if twin.state.finished:
@@ -191,11 +212,18 @@ def resume(args: argparse.Namespace) -> int:
     out = JsonReporter(sys.stdout) if args.json else TerminalReporter(sys.stdout)
     engine = make_engine(args, settings)
     try:
+        if getattr(args, "adopt_older", False):
+            adopted = engine.adopt_older()
+            out.message(f"{adopted} upload{'s' if adopted != 1 else ''} queued by an earlier "
+                        f"version {'are' if adopted != 1 else 'is'} now for {engine.api_base}.")
         items = [i for i in engine.unfinished()]
+        elsewhere = waiting_elsewhere(engine.elsewhere())
+        if elsewhere:
+            print(f"procore-uploader: {for_terminal(elsewhere)}", file=sys.stderr)
         if not items:
-            out.message("Nothing to resume: every upload in the journal is finished.")
-            # A journal moved aside may have held unfinished uploads: not a clean success.
-            return EXIT_OK if engine.journal.recovered_from is None else EXIT_FAILED
+            out.message("Nothing to resume here: every upload for this Procore is finished.")
+            # A journal that lost uploads (until acknowledged): not a clean success.
+            return EXIT_OK if engine.journal.loss is None else EXIT_FAILED
         results = run_items(engine, items, settings.parallel_files, out)
     finally:
         engine.close()
@@ -207,12 +235,22 @@ def resume(args: argparse.Namespace) -> int:
 
 
 def status(args: argparse.Namespace) -> int:
+    here = api_key(environment(args).api_base)
     journal = open_journal()
-    recovered = journal.recovered_from is not None
+    if getattr(args, "acknowledge_lost", False) and journal.loss is not None:
+        journal.acknowledge_loss()
+        print("Noted: the report of lost uploads will not be repeated.", file=sys.stderr)
+    recovered = journal.loss is not None
     claims = UploadClaims(journal.path)
     try:
         journal.prune(Settings.load().history_days)
-        items = journal.items()
+        # This Procore's uploads; those kept for another one are counted, not listed.
+        everything = journal.items()
+        items = [i for i in everything if i.api_base == here]
+        elsewhere: dict[str, int] = {}
+        for other in everything:
+            if other.api_base != here and not other.state.finished:
+                elsewhere[other.api_base] = elsewhere.get(other.api_base, 0) + 1
         for item in items:
             if not item.state.finished:
                 # Progress is journalled per stored segment, not per byte: count what storage
@@ -224,6 +262,9 @@ def status(args: argparse.Namespace) -> int:
         claims.close()
         journal.close()
     code = EXIT_FAILED if recovered else EXIT_OK
+    said = waiting_elsewhere(elsewhere)
+    if said:
+        print(f"procore-uploader: {for_terminal(said)}", file=sys.stderr)
     if args.json:
         for item in items:
             print(json.dumps(_item_json(item)))
@@ -236,7 +277,7 @@ def status(args: argparse.Namespace) -> int:
         line = f"{item.id:>5}  {str(item.state):<12} {pct:>3}%  {item.name}  →  {item.where}"
         if item.error:
             line += f"  ({item.error})"
-        print(line)
+        print(for_terminal(line))
     return code
 
 
@@ -397,7 +438,8 @@ class TerminalReporter(Reporter):
         with self.lock:
             if self.tty:
                 self.stream.write("\r\033[K")
-            print(text, file=sys.stderr if err else self.stream, flush=True)
+            # Names and server messages are shown, never obeyed (ESC sequences, newlines).
+            print(for_terminal(text), file=sys.stderr if err else self.stream, flush=True)
 
     def rejected(self, path: Path, reason: str) -> None:
         self._line(f"NOT UPLOADED {path}: {reason}", err=True)
@@ -429,7 +471,8 @@ class TerminalReporter(Reporter):
 def _item_json(item: UploadItem) -> dict[str, Any]:
     return {"id": item.id, "path": str(item.path), "name": item.name, "size": item.size,
             "state": item.state.value, "bytes_done": item.bytes_done, "where": item.where,
-            "error": item.error, "procore_id": item.procore_id, "web_url": item.web_url}
+            "error": item.error, "procore_id": item.procore_id, "web_url": item.web_url,
+            "api_base": item.api_base}
 
 
 def _renamed(item: UploadItem) -> str | None:

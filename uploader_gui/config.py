@@ -124,6 +124,8 @@ class Settings:
     #: Finished uploads are kept in the history this many days.
     history_days: int = 30
     last_destination: dict[str, object] | None = None
+    #: The Procore API ``last_destination`` belongs to: its ids mean nothing on another one.
+    last_destination_api_base: str = ""
     extra: dict[str, object] = field(default_factory=dict)
 
     @classmethod

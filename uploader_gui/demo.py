@@ -33,6 +33,7 @@ from uploader_gui.procore.client import ProcoreClient
 from uploader_gui.procore.tokens import TokenProvider
 from uploader_gui.sandbox import Sandbox
 from uploader_gui.sandbox.oauth import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REDIRECT_URIS
+from uploader_gui.transfer.environments import api_key
 from uploader_gui.transfer.model import Destination, DestinationKind
 
 log = logging.getLogger(__name__)
@@ -102,7 +103,8 @@ def start_demo(folder: Path | None = None) -> DemoSession:
             shutil.rmtree(folder, ignore_errors=True)
         raise
     settings = Settings(environment="custom", custom_api_base=str(sandbox.api_url),
-                        last_destination=destination.to_json() if destination else None)
+                        last_destination=destination.to_json() if destination else None,
+                        last_destination_api_base=api_key(str(sandbox.api_url)))
     log.info("demo sandbox at %s, files in %s", sandbox.api_url, storage)
     return DemoSession(sandbox=sandbox, tokens=tokens, environment=environment, store=store,
                        credentials=credentials, folder=folder, storage_folder=storage,

@@ -123,6 +123,7 @@ def make_window(sandbox: Any, demo: Any, tmp_path: Path,
                                         parallel_files=2, parallel_segments=2)
         if destination is not None:
             settings.last_destination = destination.to_json()
+            settings.last_destination_api_base = sandbox.api_url
         tokens = StaticTokenProvider(sandbox.issue_token(demo.user_id),
                                      identity=str(demo.user_id))
         client = ProcoreClient(sandbox.api_url, tokens, retry=retry)

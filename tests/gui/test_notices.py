@@ -76,3 +76,44 @@ def test_a_drop_at_start_up_is_not_told_as_left_from_last_time(
     assert "from last time" not in parts.window.notice_label.text()
     assert "1 file added to the queue." in parts.window.notice_label.text()
     qtbot.waitUntil(lambda: parts.window.model.totals().done == 1, timeout=20_000)
+
+
+def test_the_add_notice_counts_empty_folders_created() -> None:
+    from types import SimpleNamespace
+
+    from uploader_gui.gui.upload_queue import describe_add
+
+    added = SimpleNamespace(items=[], rejected=[], duplicates=[],
+                            folders=[("Handover", "Empty"), ("Blank",)])
+    assert describe_add(added) == "2 empty folders created in Procore."
+
+
+def test_lost_uploads_are_told_at_every_start_until_acknowledged(
+        qtbot: QtBot, demo: Any, sandbox: Any, make_window: Any, tmp_path: Path) -> None:
+    from uploader_gui.journal.store import Journal
+    from uploader_gui.transfer.model import (ConflictPolicy, Destination, DestinationKind,
+                                             UploadItem)
+
+    path = tmp_path / "journal.sqlite3"
+    journal = Journal.open(path)
+    dest = Destination(DestinationKind.PROJECT_FOLDER, demo.company_id, demo.project_ids[0])
+    journal.add_items([UploadItem(0, tmp_path / f"{n}.pdf", 1, 1, dest, (), f"{n}.pdf",
+                                  ConflictPolicy.KEEP_BOTH) for n in ("a", "b")])
+    journal.close()
+    for suffix in ("-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    path.write_bytes(b"")  # emptied
+
+    first: WindowParts = make_window(journal_path=path)
+    assert "2 uploads it held are no longer in it" in first.window.notice_label.text()
+    assert first.window.acknowledge_loss_button.isVisibleTo(first.window)
+
+    second: WindowParts = make_window(journal_path=path)  # the next start says it again
+    assert "no longer in it" in second.window.notice_label.text()
+    second.window.acknowledge_loss_button.click()
+    qtbot.waitUntil(lambda: second.engine.journal.loss is None, timeout=5000)
+    assert not second.window.acknowledge_loss_button.isVisibleTo(second.window)
+    qtbot.waitUntil(lambda: not Path(f"{path}.lost").exists(), timeout=5000)
+
+    third: WindowParts = make_window(journal_path=path)
+    assert "no longer in it" not in third.window.notice_label.text()

@@ -71,7 +71,8 @@ class Harness:
         self.client = ProcoreClient(sandbox.api_url, self.tokens)
         self.settings = Settings(segment_threshold_mib=5, segment_size_mib=5, parallel_files=2,
                                  parallel_segments=2,
-                                 last_destination=documents_destination(demo).to_json())
+                                 last_destination=documents_destination(demo).to_json(),
+                                 last_destination_api_base=sandbox.api_url)
         self.journal = Journal.open(tmp_path / "journal.sqlite3")
         self.engine = UploadEngine(self.client, self.journal, self.settings)
         self.window: MainWindow | None = None

@@ -7,9 +7,12 @@ running one did is read from its demo journal and storage folder.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -65,19 +68,28 @@ def test_stale_socket_of_a_crashed_run_is_replaced(tmp_path: Path) -> None:
         assert stop(again) == 0
 
 
-def test_names_differ_per_scope_and_data_folder(tmp_path: Path) -> None:
-    env = {"PROCORE_UPLOADER_HOME": "/a", "TMPDIR": str(tmp_path)}
+def test_names_differ_per_scope_and_data_folder(short_tmp: Path) -> None:
+    env = {"PROCORE_UPLOADER_HOME": "/a", "TMPDIR": str(short_tmp)}
     demo, production = server_name("demo", env), server_name("https://api.procore.com", env)
     assert demo != production, "a demo never takes the files meant for a real run"
     assert server_name("demo", env) == demo, "the same for every launch"
     assert server_name("demo", {**env, "PROCORE_UPLOADER_HOME": "/b"}) != demo
-    assert Path(demo).parent == tmp_path
+    private = short_tmp / f"procore-uploader-u{os.getuid()}"
+    assert Path(demo).parent == private
     # The user's runtime folder wins; a temporary folder too deep for a socket path is passed.
-    assert Path(server_name("demo", {**env, "XDG_RUNTIME_DIR": str(tmp_path / "run")}))\
-        .parent == tmp_path, "a runtime folder that does not exist is passed over"
-    deep = tmp_path / ("d" * 90)
+    assert Path(server_name("demo", {**env, "XDG_RUNTIME_DIR": str(short_tmp / "run")}))\
+        .parent == private, "a runtime folder that does not exist is passed over"
+    deep = short_tmp / ("d" * 90)
     deep.mkdir()
-    assert Path(server_name("demo", {**env, "TMPDIR": str(deep)})).parent == Path("/tmp")
+    assert Path(server_name("demo", {**env, "TMPDIR": str(deep)})).parent.parent == Path("/tmp")
+
+
+@pytest.fixture
+def short_tmp() -> Iterator[Path]:
+    """A temporary folder with a short path: a socket path must stay within 100 bytes."""
+    folder = Path(tempfile.mkdtemp(prefix="pu-", dir="/tmp"))
+    yield folder
+    shutil.rmtree(folder)
 
 
 def test_message_round_trip_and_bad_messages(tmp_path: Path,

@@ -61,7 +61,8 @@ def test_real_drag_from_another_process_uploads_both_files(display: str, sandbox
     destination = documents_destination(demo)
     (home / "config" / "settings.json").write_text(json.dumps({
         "environment": "custom", "custom_api_base": sandbox.api_url,
-        "last_destination": destination.to_json()}))
+        "last_destination": destination.to_json(),
+        "last_destination_api_base": sandbox.api_url}))
     files = [tmp_path / "drawing-a.pdf", tmp_path / "photo-b.jpg"]
     for i, f in enumerate(files):
         f.write_bytes(f"file {i} ".encode() * 1000)

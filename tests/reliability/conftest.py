@@ -33,6 +33,8 @@ SEGMENTED = 10 * MiB + 3
 #: Seconds a stalled answer is waited for (connect, read).
 TIMEOUT = (2.0, 1.0)
 FAST_RETRY = RetryPolicy(attempts=6, base_delay=0.05, max_delay=0.3)
+#: The engine's waits before trying a failed create / complete / attach again, shortened.
+FAST_STEP_WAITS = (0.1, 0.2)
 
 
 def fast_settings(**overrides: Any) -> Settings:
@@ -66,7 +68,8 @@ class Rig:
         client = ProcoreClient(self.sandbox.api_url, tokens or self.token(), retry=FAST_RETRY,
                                timeout=TIMEOUT)
         engine = UploadEngine(client, Journal.open(journal or self.tmp / "journal.sqlite3"),
-                              settings or fast_settings(), storage=StorageClient(TIMEOUT))
+                              settings or fast_settings(), storage=StorageClient(TIMEOUT),
+                              step_waits=FAST_STEP_WAITS)
         self.engines.append(engine)
         return engine
 

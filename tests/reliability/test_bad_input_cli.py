@@ -95,3 +95,30 @@ def test_unreadable_file_is_refused_with_a_reason(sandbox: Sandbox,  # noqa: F81
     assert "uploaded" in result.stdout and "schedule.xlsx" in result.stdout
     names = [d["name"] for d in sandbox.documents(project_id=project_id)]
     assert "schedule.xlsx" in names and "payroll.xlsx" not in names
+
+
+def test_empty_folders_are_created_as_a_copy_would_and_are_no_failure(
+        sandbox: Sandbox, env: dict[str, str], tmp_path: Path) -> None:  # noqa: F811
+    drop = tmp_path / "Handover"
+    (drop / "Empty").mkdir(parents=True)
+    (drop / "Nested" / "Deeper").mkdir(parents=True)
+    (drop / "a.pdf").write_bytes(b"%PDF")
+    blank = tmp_path / "Blank"
+    blank.mkdir()
+    project_id = _companies(sandbox)[0]["project_ids"][0]
+
+    result = _upload(env, project_id, drop, blank)
+
+    assert result.returncode == 0, result.stderr
+    assert "empty folder  Handover / Nested / Deeper  created" in result.stdout
+    assert "1 uploaded, 0 skipped, 0 not uploaded." in result.stdout
+    with sandbox.state.lock:
+        folders = {f.id: f for f in sandbox.state.folders.values() if f.project_id == project_id}
+
+    def path_of(folder_id: int | None) -> tuple[str, ...]:
+        if folder_id is None or folders[folder_id].parent_id is None:
+            return ()
+        return (*path_of(folders[folder_id].parent_id), folders[folder_id].name)
+
+    paths = {path_of(i) for i in folders}
+    assert {("Handover", "Empty"), ("Handover", "Nested", "Deeper"), ("Blank",)} <= paths

@@ -77,8 +77,8 @@ def _run(args: list[str], environ: dict[str, str], prefix: list[str] | None = No
 
 
 @pytest.mark.parametrize("damage", DAMAGE, ids=list(DAMAGE))
-def test_status_with_a_damaged_journal_says_so_once(damage: str, env: dict[str, str],  # noqa: F811
-                                                     tmp_path: Path) -> None:
+def test_status_with_a_damaged_journal_says_so_until_acknowledged(
+        damage: str, env: dict[str, str], tmp_path: Path) -> None:  # noqa: F811
     path = _journal_path(env)
     garbage = DAMAGE[damage](tmp_path)
     path.write_bytes(garbage)
@@ -89,8 +89,12 @@ def test_status_with_a_damaged_journal_says_so_once(damage: str, env: dict[str, 
     [aside] = path.parent.glob("journal.sqlite3.corrupt-*[0-9]")
     assert str(aside) in first.stderr
     assert aside.read_bytes() == garbage, "the damaged file is kept as it was"
-    second = _run(["status"], env)
-    assert (second.returncode, second.stdout.strip(), second.stderr) == (0, "No uploads yet.", "")
+    second = _run(["status"], env)  # said again: the uploads it held are still lost
+    assert second.returncode == 1 and str(aside) in second.stderr
+    acknowledged = _run(["status", "--acknowledge-lost"], env)
+    assert acknowledged.returncode == 0 and "will not be repeated" in acknowledged.stderr
+    third = _run(["status"], env)
+    assert (third.returncode, third.stdout.strip(), third.stderr) == (0, "No uploads yet.", "")
 
 
 def test_upload_after_a_damaged_journal_works_and_warns(sandbox: Sandbox,  # noqa: F811
@@ -106,6 +110,7 @@ def test_upload_after_a_damaged_journal_works_and_warns(sandbox: Sandbox,  # noq
     [doc] = [d for d in sandbox.documents(project_id=project_id)
              if d["name"] == "daily report.pdf"]
     assert sandbox.document_bytes(doc["id"]) == f.read_bytes()
+    assert _run(["status", "--acknowledge-lost"], env).returncode == 0
     assert _run(["status"], env).returncode == 0
 
 
@@ -115,6 +120,8 @@ def test_resume_with_a_damaged_journal_is_not_a_clean_success(env: dict[str, str
     result = _run(["resume"], env)
     assert result.returncode == 1
     assert "could not be read" in result.stderr and "Nothing to resume" in result.stdout
+    assert _run(["resume"], env).returncode == 1, "not clean until acknowledged"
+    assert _run(["status", "--acknowledge-lost"], env).returncode == 0
     assert _run(["resume"], env).returncode == 0
 
 
@@ -186,3 +193,45 @@ def test_killed_in_a_write_loop_the_journal_reopens_whole(after: int, tmp_path: 
         check = sqlite3.connect(path)
         assert check.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         check.close()
+
+
+def test_a_journal_emptied_to_zero_bytes_is_reported_until_acknowledged(
+        env: dict[str, str], tmp_path: Path) -> None:  # noqa: F811
+    path = _journal_path(env)
+    journal = Journal.open(path)
+    dest = Destination(DestinationKind.PROJECT_FOLDER, 1, 2)
+    journal.add_items([UploadItem(0, Path(f"/plans/sheet-{i}.pdf"), i, 1, dest, (),
+                                  f"sheet-{i}.pdf", ConflictPolicy.KEEP_BOTH)
+                       for i in range(3)])
+    journal.remove([1])  # two are left
+    journal.close()
+    for suffix in ("-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+    path.write_bytes(b"")  # emptied: SQLite opens it as a new, empty journal
+
+    for _ in range(2):  # every time, not once
+        status = _run(["status"], env)
+        assert status.returncode == 1
+        assert "emptied or replaced: 2 uploads it held are no longer in it" in status.stderr
+        assert "--acknowledge-lost" in status.stderr
+    resume = _run(["resume"], env)
+    assert resume.returncode == 1 and "emptied or replaced" in resume.stderr
+    assert _run(["status", "--acknowledge-lost"], env).returncode == 0
+    clean = _run(["status"], env)
+    assert (clean.returncode, clean.stderr) == (0, "")
+
+
+def test_a_damaged_journal_report_lists_the_unfinished_uploads_it_still_shows(
+        env: dict[str, str], tmp_path: Path) -> None:  # noqa: F811
+    path = _journal_path(env)
+    path.write_bytes(_real_journal(tmp_path / "whole.sqlite3", items=7))
+    # Unreadable for this app (it claims a schema from the future) but its rows are intact.
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA user_version=99")
+    db.close()
+    first = _run(["status"], env)
+    assert first.returncode == 1, first.stderr
+    assert ("Not finished when it was lost: sheet-0.pdf, sheet-1.pdf, sheet-2.pdf, "
+            "sheet-3.pdf, sheet-4.pdf and 2 more (the full list is in") in first.stderr
+    again = _run(["status"], env)
+    assert again.returncode == 1 and "sheet-0.pdf" in again.stderr

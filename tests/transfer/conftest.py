@@ -33,7 +33,8 @@ def make_engine(sandbox: Sandbox, demo: Any, settings: Settings,
         client = ProcoreClient(sandbox.api_url,
                                StaticTokenProvider(sandbox.issue_token(uid), identity=str(uid)))
         journal = Journal.open(journal_path or tmp_path / "journal.sqlite3")
-        engine = UploadEngine(client, journal, settings, web_base="https://app.example")
+        engine = UploadEngine(client, journal, settings, web_base="https://app.example",
+                              step_waits=(0.1, 0.2))
         engines.append(engine)
         return engine
 

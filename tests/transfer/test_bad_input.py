@@ -50,7 +50,7 @@ def test_pipes_devices_and_shortcuts_are_refused_without_being_opened(
     assert [i.name for i in added.items] == ["ok.txt"]
     reasons = _reasons(added)
     assert "named pipe" in reasons["pipe"] and "named pipe" in reasons["to-pipe"]
-    assert "device" in reasons["to-null"]
+    assert "leads out of the dropped folder" in reasons["to-null"]  # not followed at all
     assert "no longer exists" in reasons["broken"]
     assert "loop" in reasons["loop"]
     with pytest.raises(OSError) as no_reader:
@@ -173,3 +173,24 @@ def test_unreadable_files_and_folders_refused_for_a_real_user(tmp_path: Path) ->
     assert result["files"] == ["open.txt"]
     assert "permission to read this file" in result["rejected"]["secret.txt"]
     assert "permission to open this folder" in result["rejected"]["locked folder"]
+
+
+def test_a_name_that_is_not_utf8_is_refused_alone_and_the_rest_is_queued(
+        engine: UploadEngine, demo: Any, tmp_path: Path) -> None:
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    for n in range(29):
+        (drop / f"sheet {n:02}.pdf").write_bytes(b"%PDF")
+    # Names written on a computer with another language setting (Latin-1 bytes).
+    Path(os.fsdecode(os.fsencode(drop) + b"/plan-\xe9.pdf")).write_bytes(b"%PDF")
+    bad_folder = Path(os.fsdecode(os.fsencode(drop) + b"/R\xe9vision"))
+    bad_folder.mkdir()
+    (bad_folder / "inside.pdf").write_bytes(b"%PDF")
+
+    added = engine.add([drop], _dest(demo))
+
+    assert sorted(i.name for i in added.items) == [f"sheet {n:02}.pdf" for n in range(29)]
+    refused = {os.fsencode(r.path.name): r.reason for r in added.rejected}
+    assert set(refused) == {b"plan-\xe9.pdf", b"R\xe9vision"}
+    assert "not valid text" in refused[b"plan-\xe9.pdf"] and "Rename" in refused[b"R\xe9vision"]
+    assert len(engine.items()) == 29

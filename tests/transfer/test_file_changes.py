@@ -154,3 +154,37 @@ def test_file_replaced_by_a_named_pipe_is_never_opened(engine: UploadEngine, san
     assert failed.state is UploadState.FAILED
     assert "moved, renamed or deleted" in (failed.error or "")
     assert _stored(sandbox, demo, "export.csv") == []
+
+
+@pytest.mark.parametrize("how", ["grows", "tail rewritten, same size and time"])
+def test_changed_after_its_segments_were_sent_is_started_again_before_completing(
+        engine: UploadEngine, sandbox: Sandbox, demo: Any, tmp_path: Path, how: str) -> None:
+    """Every segment is in storage and checked; then the file changes, just before the PATCH.
+    Without a look at the file then, Procore would keep the old bytes as 'uploaded'."""
+    f = tmp_path / "survey.las"
+    f.write_bytes(os.urandom(12 * MiB + 5))
+    stamp = f.stat()
+    changed: list[bool] = []
+
+    def change_once(event: ProgressEvent) -> None:
+        if event.state is not UploadState.FINISHING or changed:
+            return
+        changed.append(True)
+        if how == "grows":
+            with open(f, "ab") as handle:  # the scanner appended another sweep
+                handle.write(os.urandom(3 * MiB))
+        else:
+            with open(f, "r+b") as handle:
+                handle.seek(-100, os.SEEK_END)
+                handle.write(b"\xff" * 100)
+            os.utime(f, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+
+    [item] = engine.add([f], _dest(demo)).items
+    done = engine.run(item.id, TransferControl(), change_once)
+    assert changed
+    assert done.state is UploadState.DONE, done.error
+    assert _stored(sandbox, demo, "survey.las") == [f.read_bytes()]
+    assert "changed after its parts were sent" in (done.error or "")
+    assert "latest saved version was uploaded" in (done.error or "")
+    completed = [u for u in sandbox.uploads() if u["status"] == "complete"]
+    assert len(completed) == 1, "the upload holding the old bytes was never completed"

@@ -43,7 +43,7 @@ def test_refuses_what_cannot_be_uploaded(tmp_path: Path) -> None:
     assert "named pipe" in reasons["pipe"]
     assert "no longer exists" in reasons["broken"]
     assert "loop" in reasons["loop"]
-    assert "empty" in reasons["empty"]
+    assert "empty" not in reasons and result.empty_folders == [("empty",)]  # created, not refused
     assert "no longer exists" in reasons["gone.txt"]
     assert "device" in reasons["null"]
 
@@ -74,3 +74,37 @@ def test_ten_thousand_files_in_one_drop(tmp_path: Path) -> None:
         (root / f"{i:05}.txt").write_bytes(b"")
     result = scan([root])
     assert len(result.files) == 10_000 and result.rejected == []
+
+
+def test_shortcuts_leading_out_of_a_dropped_folder_are_not_followed(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    (home / ".ssh").mkdir(parents=True)
+    (home / ".ssh" / "id_rsa").write_text("PRIVATE KEY")
+    proj = tmp_path / "proj"
+    (proj / "sub").mkdir(parents=True)
+    (proj / "sub" / "a.txt").write_text("a")
+    (proj / "x").symlink_to(home / ".ssh" / "id_rsa")
+    (proj / "specs").symlink_to(home / ".ssh")
+    (proj / "sub" / "up").symlink_to("../../home/.ssh/id_rsa")  # relative, still outside
+    (proj / "same-sub").symlink_to("sub")  # stays inside: followed
+
+    result = scan([proj])
+
+    assert sorted((f.subfolders, f.name) for f in result.files) == [
+        (("proj", "same-sub"), "a.txt"), (("proj", "sub"), "a.txt")]
+    left_out = {r.path.name: r.reason for r in result.rejected}
+    assert set(left_out) == {"x", "specs", "up"}
+    assert "leads out of the dropped folder" in left_out["x"]
+    assert str(home / ".ssh") in left_out["specs"]
+    assert not any("PRIVATE" in f.path.read_text() for f in result.files)
+
+
+def test_a_shortcut_dropped_on_its_own_is_followed(tmp_path: Path) -> None:
+    (tmp_path / "real").mkdir()
+    (tmp_path / "real" / "plan.pdf").write_text("plan")
+    (tmp_path / "link.pdf").symlink_to(tmp_path / "real" / "plan.pdf")
+    (tmp_path / "folder-link").symlink_to(tmp_path / "real")
+    result = scan([tmp_path / "link.pdf", tmp_path / "folder-link"])
+    assert sorted((f.subfolders, f.name) for f in result.files) == [
+        ((), "link.pdf"), (("folder-link",), "plan.pdf")]
+    assert result.rejected == []

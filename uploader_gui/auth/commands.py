@@ -13,6 +13,7 @@ from typing import Any, TextIO
 
 from uploader_gui.config import Environment, resolve_environment
 from uploader_gui.procore.errors import ProcoreError
+from uploader_gui.terminal_text import for_terminal
 
 log = logging.getLogger(__name__)
 
@@ -96,12 +97,12 @@ def login(args: argparse.Namespace, *, stdin: TextIO | None = None,
                 attempt.cancel()
                 raise
     except ProcoreError as exc:
-        print(f"procore-uploader: {exc.message}", file=sys.stderr)
+        print(f"procore-uploader: {for_terminal(exc.message)}", file=sys.stderr)
         return EXIT_FAILED
     who = provider.sign_in
     kind = "the service account " if who.is_service_account else ""
-    print(f"Signed in to {env.api_base} as {kind}{who.user_name or who.user_login} "
-          f"(user {who.user_id}).", file=out)
+    print(for_terminal(f"Signed in to {env.api_base} as {kind}"
+                       f"{who.user_name or who.user_login} (user {who.user_id})."), file=out)
     if provider.storage_notice:
         print(provider.storage_notice, file=sys.stderr)
     return EXIT_OK
@@ -118,12 +119,13 @@ def logout(args: argparse.Namespace, *, stdout: TextIO | None = None) -> int:
         print(f"procore-uploader: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except ProcoreError as exc:
-        print(f"procore-uploader: {exc.message}", file=sys.stderr)
+        print(f"procore-uploader: {for_terminal(exc.message)}", file=sys.stderr)
         return EXIT_FAILED
     if who is None:
         print(f"Nobody is signed in to {env.api_base}.", file=out)
     else:
-        print(f"Signed out {who.user_name or who.user_login} from {env.api_base}.", file=out)
+        print(for_terminal(f"Signed out {who.user_name or who.user_login} from {env.api_base}."),
+              file=out)
     return EXIT_OK
 
 
@@ -141,10 +143,10 @@ def whoami(args: argparse.Namespace, *, stdout: TextIO | None = None) -> int:
         print(f"procore-uploader: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except ProcoreError as exc:
-        print(f"procore-uploader: {exc.message}", file=sys.stderr)
+        print(f"procore-uploader: {for_terminal(exc.message)}", file=sys.stderr)
         return EXIT_FAILED
-    print(f"{me.get('name') or me.get('login')} <{me.get('login', '')}> (user {me.get('id')}) "
-          f"on {env.api_base}", file=out)
+    print(for_terminal(f"{me.get('name') or me.get('login')} <{me.get('login', '')}> "
+                       f"(user {me.get('id')}) on {env.api_base}"), file=out)
     return EXIT_OK
 
 

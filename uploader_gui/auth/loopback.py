@@ -1,4 +1,4 @@
-"""The one-shot listener on 127.0.0.1 that receives the sign-in code from the browser.
+"""The one-shot listener on 127.0.0.1 and ::1 that receives the sign-in code from the browser.
 
 It accepts exactly one redirect carrying the ``state`` it was given, answers with a small
 "you can close this tab" page, and shuts down. Redirects with a wrong or missing ``state`` are
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import html
+import socket
 import logging
 import threading
 from collections.abc import Callable
@@ -41,6 +42,10 @@ class _Server(ThreadingHTTPServer):
     listener: LoopbackListener
 
 
+class _Server6(_Server):
+    address_family = socket.AF_INET6
+
+
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     timeout = CONNECTION_TIMEOUT
@@ -54,7 +59,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class LoopbackListener:
-    """Waits on ``http://localhost:PORT/PATH`` (bound to 127.0.0.1 only) for one redirect."""
+    """Waits on ``http://localhost:PORT/PATH`` (127.0.0.1 and ::1, same port) for one redirect."""
 
     def __init__(self, expected_state: str, *, port: int = 8765, path: str = "/callback",
                  on_done: Callable[[], object] | None = None) -> None:
@@ -63,6 +68,7 @@ class LoopbackListener:
         self._path = path or "/"
         self._port = port
         self._server: _Server | None = None
+        self._server6: _Server | None = None
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self._done = threading.Event()
@@ -81,32 +87,52 @@ class LoopbackListener:
         return f"http://localhost:{self.port}{self._path}"
 
     def start(self) -> LoopbackListener:
+        server = self._bind(_Server, "127.0.0.1", self._port)
+        # "localhost" may be looked up as ::1 first: listen there too, on the same port, so
+        # no other program (another user's) can hold [::1]:PORT and receive the code.
         try:
-            server = _Server(("127.0.0.1", self._port), _Handler)
-        except OSError as exc:
-            if exc.errno == errno.EADDRINUSE:
-                raise LoginFailed(
-                    f"Another program on this computer is using port {self._port}, which "
-                    "signing in needs. Close that program and try again, or ask your "
-                    "administrator which other port is registered with Procore.") from None
-            raise LoginFailed(f"Signing in could not listen on port {self._port} "
-                              f"({exc.strerror or exc}).") from None
-        server.listener = self
-        server.timeout = 0.1
-        self._server = server
+            server6: _Server | None = self._bind(_Server6, "::1", server.server_address[1])
+        except _NoIPv6:
+            server6 = None  # no IPv6 loopback on this computer: nothing can listen there
+        except LoginFailed:
+            server.server_close()
+            raise
+        for one in (server, server6):
+            if one is not None:
+                one.listener = self
+                one.timeout = 0.05
+        self._server, self._server6 = server, server6
         self._thread = threading.Thread(target=self._serve, name="sign-in-listener",
                                         daemon=True)
         self._thread.start()
-        log.info("Waiting for the sign-in redirect on 127.0.0.1:%d", self.port)
+        log.info("Waiting for the sign-in redirect on 127.0.0.1:%d%s", self.port,
+                 " and [::1]" if server6 is not None else "")
         return self
+
+    def _bind(self, kind: type[_Server], host: str, port: int) -> _Server:
+        try:
+            return kind((host, port), _Handler)
+        except OSError as exc:
+            if kind is _Server6 and exc.errno in (errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT):
+                raise _NoIPv6() from None
+            if exc.errno == errno.EADDRINUSE:
+                raise LoginFailed(
+                    f"Another program on this computer is using port {port}, which "
+                    "signing in needs. Close that program and try again, or ask your "
+                    "administrator which other port is registered with Procore.") from None
+            raise LoginFailed(f"Signing in could not listen on port {port} "
+                              f"({exc.strerror or exc}).") from None
 
     def _serve(self) -> None:
         assert self._server is not None
+        servers = [s for s in (self._server, self._server6) if s is not None]
         try:
             while not self._stop.is_set():
-                self._server.handle_request()
+                for server in servers:
+                    server.handle_request()
         finally:
-            self._server.server_close()
+            for server in servers:
+                server.server_close()
             self._done.set()
             if self._on_done is not None:
                 self._on_done()
@@ -175,6 +201,10 @@ class LoopbackListener:
             request.wfile.write(page)
         except OSError:
             log.info("The browser closed the sign-in connection before the answer")
+
+
+class _NoIPv6(Exception):
+    """This computer has no IPv6 loopback address."""
 
 
 def _first(query: dict[str, list[str]], name: str) -> str | None:

@@ -14,6 +14,7 @@ from urllib.parse import urlencode, urlsplit
 
 import requests
 
+from uploader_gui.auth import pkce
 from uploader_gui.auth.credentials import ClientCredentials
 from uploader_gui.auth.errors import LoginFailed
 from uploader_gui.procore.errors import AuthError, BadResponse, ServerError, SignInRequired
@@ -71,18 +72,23 @@ class OAuthClient:
         if self._own_session:
             self._session.close()
 
-    def authorize_url(self, state: str, redirect_uri: str | None = None) -> str:
-        query = urlencode({"response_type": "code", "client_id": self.credentials.client_id,
-                           "redirect_uri": redirect_uri or self.credentials.redirect_uri,
-                           "state": state})
-        return f"{self.login_base}/oauth/authorize?{query}"
+    def authorize_url(self, state: str, redirect_uri: str | None = None,
+                      code_verifier: str | None = None) -> str:
+        params = {"response_type": "code", "client_id": self.credentials.client_id,
+                  "redirect_uri": redirect_uri or self.credentials.redirect_uri, "state": state}
+        if code_verifier is not None:  # PKCE: only the challenge goes to the browser
+            params.update(code_challenge=pkce.challenge(code_verifier),
+                          code_challenge_method=pkce.METHOD)
+        return f"{self.login_base}/oauth/authorize?{urlencode(params)}"
 
-    def exchange_code(self, code: str, redirect_uri: str | None = None) -> TokenSet:
+    def exchange_code(self, code: str, redirect_uri: str | None = None,
+                      code_verifier: str | None = None) -> TokenSet:
         """Trade the code from the sign-in page for tokens."""
-        answer = self._post("/oauth/token", {
-            "grant_type": "authorization_code", "code": code.strip(),
-            "redirect_uri": redirect_uri or self.credentials.redirect_uri,
-            **self._client_fields()}, what="sign-in")
+        form = {"grant_type": "authorization_code", "code": code.strip(),
+                "redirect_uri": redirect_uri or self.credentials.redirect_uri}
+        if code_verifier is not None:
+            form["code_verifier"] = code_verifier
+        answer = self._post("/oauth/token", {**form, **self._client_fields()}, what="sign-in")
         return self._token_set(answer, "authorization_code")
 
     def refresh(self, refresh_token: str, redirect_uri: str | None = None) -> TokenSet:
@@ -132,7 +138,7 @@ class OAuthClient:
         data: Any = None
         try:
             data = json.loads(body.decode("utf-8")) if body.strip() else {}
-        except (UnicodeDecodeError, ValueError):
+        except (UnicodeDecodeError, ValueError, RecursionError):  # nested too deep: unreadable
             data = None
         if 200 <= status < 300:
             if not isinstance(data, dict):

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from uploader_gui.auth import saved
+from uploader_gui.auth import pkce, saved
 from uploader_gui.auth.credentials import (
     OOB_REDIRECT,
     ClientCredentials,
@@ -186,7 +186,9 @@ class LoginAttempt:
                                               path=registered.path or "/",
                                               on_done=self._event.set).start()
             self.redirect_uri = self._listener.redirect_uri
-        self.authorize_url = self._oauth.authorize_url(self._state, self.redirect_uri)
+        self._verifier = pkce.new_verifier()
+        self.authorize_url = self._oauth.authorize_url(self._state, self.redirect_uri,
+                                                       self._verifier)
 
     def open(self, open_browser: OpenBrowser) -> None:
         """Show the sign-in page; a browser that fails to open leaves the URL to show."""
@@ -224,7 +226,7 @@ class LoginAttempt:
             if not arrived:
                 raise LoginFailed("Signing in took too long. Please try again.")
             code = pasted or self._redirected_code()
-            tokens = self._oauth.exchange_code(code, self.redirect_uri)
+            tokens = self._oauth.exchange_code(code, self.redirect_uri, self._verifier)
             return _finish_sign_in(self.environment, self._oauth, self._store, tokens,
                                    redirect_uri=self.redirect_uri)
         finally:

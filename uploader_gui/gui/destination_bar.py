@@ -20,6 +20,7 @@ from uploader_gui.gui.signals import emit
 from uploader_gui.gui.tasks import TaskRunner
 from uploader_gui.procore.client import Scope
 from uploader_gui.transfer.model import Destination, DestinationKind
+from uploader_gui.transfer.scan import procore_name
 
 log = logging.getLogger(__name__)
 
@@ -384,6 +385,7 @@ class DestinationBar(QWidget):
 
     def create_folder(self, name: str) -> None:
         """Create ``name`` inside the selected folder, then select it."""
+        name = procore_name(name)  # the rules every uploaded name follows ("a:b" -> "a-b")
         current = self.tree.currentIndex()
         parent = self.tree_model.itemFromIndex(current) if current.isValid() else None
         scope, client = self.scope(), self._client

@@ -33,6 +33,7 @@ from uploader_gui.gui.tasks import TaskRunner
 from uploader_gui.gui.tray import Tray
 from uploader_gui.gui.upload_queue import RESUMABLE, RETRYABLE, QueueEngine, UploadQueue
 from uploader_gui.procore.pace_notice import pace_notice
+from uploader_gui.transfer.environments import api_key
 from uploader_gui.transfer.model import ConflictPolicy, Destination, UploadItem, UploadState
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,11 @@ class CloseChoice(enum.Enum):
     STOP = enum.auto()
     #: Do not close.
     STAY = enum.auto()
+
+
+def same_procore(settings: Settings, client: object) -> bool:
+    """The remembered destination was chosen on the Procore ``client`` talks to."""
+    return settings.last_destination_api_base == api_key(str(getattr(client, "api_base", "")))
 
 
 class MainWindow(QMainWindow):
@@ -93,16 +99,22 @@ class MainWindow(QMainWindow):
         self.tray.show()
 
         remembered = None
-        if settings.last_destination:
+        if settings.last_destination and not same_procore(settings, client):
+            # Remembered for another Procore (or by a version that did not say which).
+            log.info("the remembered destination belongs to another Procore; not used")
+        elif settings.last_destination:
             try:
                 remembered = Destination.from_json(settings.last_destination)
             except (KeyError, ValueError, TypeError):
                 log.warning("the remembered destination is unreadable; choose it again")
         self.set_client(client, remembered)
-        # A damaged list of uploads was moved aside when it was opened: say so.
-        recovered = engine.journal.recovery_notice()
-        if recovered:
-            self.show_notice(recovered)
+        # The list of uploads lost some (damaged, emptied): say so at every start until the
+        # person confirms having seen it.
+        self._journal = engine.journal
+        loss = engine.journal.loss
+        if loss is not None:
+            self.show_notice(str(loss))
+            self.acknowledge_loss_button.show()
         self.queue.load()
 
     # -- building -----------------------------------------------------------------------------
@@ -164,6 +176,10 @@ class MainWindow(QMainWindow):
         else:
             self.demo_banner = None
         right_layout.addWidget(self.notice_label)
+        self.acknowledge_loss_button = QPushButton("I have seen this; do not show it again", self)
+        self.acknowledge_loss_button.hide()
+        self.acknowledge_loss_button.clicked.connect(self._acknowledge_loss)
+        right_layout.addWidget(self.acknowledge_loss_button, 0, Qt.AlignmentFlag.AlignLeft)
         # While Procore's rate limit holds requests back, say so (the rows would look stuck).
         self.pace_label = QLabel(self)
         self.pace_label.setObjectName("notice")
@@ -360,6 +376,8 @@ class MainWindow(QMainWindow):
             return
         self.drop_zone.set_ready(True, str(destination))
         self.settings.last_destination = destination.to_json()
+        self.settings.last_destination_api_base = api_key(str(getattr(self._client, "api_base",
+                                                                      "")))
         self._persist_settings()
         if self._pending_paths:
             waiting, self._pending_paths = self._pending_paths, []
@@ -419,6 +437,13 @@ class MainWindow(QMainWindow):
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
 
     # -- status -------------------------------------------------------------------------------
+
+    def _acknowledge_loss(self) -> None:
+        self.acknowledge_loss_button.hide()
+        self.show_notice("")
+        # A file is removed: not on this thread.
+        self.tasks.submit(self._journal.acknowledge_loss, None,
+                          lambda exc: self.show_notice(f"Could not save that: {exc}"))
 
     def show_notice(self, text: str) -> None:
         self.notice_label.setText(text)

@@ -23,6 +23,7 @@ from typing import Protocol
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtNetwork import QAbstractSocket, QLocalServer, QLocalSocket
 
+from uploader_gui import local_peers
 from uploader_gui.gui.signals import emit
 
 log = logging.getLogger(__name__)
@@ -41,8 +42,8 @@ def server_name(scope: str, environ: Mapping[str, str] | None = None) -> str:
     """The socket name for this user, data folder and ``scope`` (the environment, or demo).
 
     Hashed so it reveals nothing about the user's folders. On Unix a full path: in the user's
-    runtime folder (removed at log-out) when there is one, else the temporary folder, whichever
-    keeps the path within the socket path limit (104 bytes on macOS, 108 on Linux).
+    runtime folder (removed at log-out) when it is private, else in a 0700 folder of the user's
+    in the temporary folder, within the socket path limit (104 bytes on macOS, 108 on Linux).
     """
     environ = os.environ if environ is None else environ
     try:
@@ -55,10 +56,9 @@ def server_name(scope: str, environ: Mapping[str, str] | None = None) -> str:
     name = "procore-uploader-" + hashlib.sha256(key.encode()).hexdigest()[:20]
     if os.name == "nt":  # a named pipe, private to the session
         return name
-    for folder in (environ.get("XDG_RUNTIME_DIR"), environ.get("TMPDIR"), "/tmp"):
-        if folder and os.path.isdir(folder) and len(os.path.join(folder, name)) <= MAX_PATH:
-            return os.path.join(folder, name)
-    return name
+    # Never straight in a shared folder: another user could take the name first.
+    folder = local_peers.socket_dir(environ, MAX_PATH - len(name) - 1)
+    return os.path.join(folder, name) if folder else name
 
 
 def encode(paths: Sequence[Path]) -> bytes:
@@ -93,6 +93,11 @@ class SingleInstance(QObject):
         socket = QLocalSocket()
         socket.connectToServer(self.name)
         if not socket.waitForConnected(CONNECT_TIMEOUT_MS):
+            return False
+        if not local_peers.same_user(int(socket.socketDescriptor())):
+            log.warning("the single-instance socket belongs to another user; files not handed "
+                        "over")
+            socket.abort()
             return False
         try:
             socket.write(encode(paths))
@@ -158,6 +163,11 @@ class SingleInstance(QObject):
         assert self._server is not None
         while self._server.hasPendingConnections():
             socket = self._server.nextPendingConnection()
+            if not local_peers.same_user(int(socket.socketDescriptor())):
+                log.warning("refused a connection from another user's process")
+                socket.abort()
+                socket.deleteLater()
+                continue
             self._buffers[socket] = bytearray()
             socket.readyRead.connect(lambda s=socket: self._read(s))
             socket.disconnected.connect(lambda s=socket: self._forget(s))

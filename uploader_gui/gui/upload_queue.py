@@ -21,6 +21,7 @@ from uploader_gui.gui.workers import UploadPool
 from uploader_gui.transfer.control import TransferControl
 from uploader_gui.transfer.model import (ConflictPolicy, Destination, ProgressEvent, Rejected,
                                          UploadItem, UploadState)
+from uploader_gui.transfer.environments import waiting_elsewhere
 from uploader_gui.transfer.scan import renamed_note
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,10 @@ def describe_add(result: AddOutcome) -> str:
         n = len(result.duplicates)
         parts.append(f"{n} file{'s were' if n != 1 else ' was'} already in the queue for "
                      "this place, so not added again.")
+    folders = getattr(result, "folders", [])  # empty folders created, as a copy does
+    if folders:
+        n = len(folders)
+        parts.append(f"{n} empty folder{'s' if n != 1 else ''} created in Procore.")
     if result.rejected:
         first = result.rejected[0]
         more = len(result.rejected) - 1
@@ -132,21 +137,28 @@ class UploadQueue(QObject):
         # time it is read: they are their adder's to queue, not "unfinished from last time".
         since = time.time()
 
-        def read() -> tuple[list[UploadItem], list[UploadItem]]:
+        def read() -> tuple[list[UploadItem], list[UploadItem], str | None]:
+            # Only this Procore's uploads; those kept for another one are counted.
+            elsewhere = getattr(self.engine, "elsewhere", dict)()
             return self.engine.items(), [it for it in self.engine.unfinished()
-                                         if it.created_at < since]
+                                         if it.created_at < since], waiting_elsewhere(elsewhere)
 
         self._tasks.submit(read, self._on_loaded, self._report_error)
 
-    def _on_loaded(self, result: tuple[list[UploadItem], list[UploadItem]]) -> None:
-        items, unfinished = result
+    def _on_loaded(self, result: tuple[list[UploadItem], list[UploadItem], str | None]) -> None:
+        items, unfinished, elsewhere = result
         self.model.add_items([*items, *unfinished])
         resume = [it.id for it in unfinished if it.state in RESUME_AT_START]
         self.pool.enqueue(resume)
+        said = []
         if resume:
             n = len(resume)
-            emit(self.notice, f"Continuing {n} unfinished upload{'s' if n != 1 else ''} from "
-                             "last time.")
+            said.append(f"Continuing {n} unfinished upload{'s' if n != 1 else ''} from "
+                        "last time.")
+        if elsewhere:
+            said.append(elsewhere)
+        if said:
+            emit(self.notice, " ".join(said))
         emit(self.loaded)
 
     def add_paths(self, paths: Sequence[Path], destination: Destination,

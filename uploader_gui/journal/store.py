@@ -18,12 +18,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from uploader_gui.journal import marker
 from uploader_gui.transfer.model import (ConflictPolicy, Destination, UploadItem,
                                          UploadState)
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+#: 2: ``uploads.api_base``, the Procore each upload was queued for (version 1 journals are
+#: migrated on opening; their uploads get "" and wait until someone says which Procore).
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS uploads (
@@ -52,7 +55,8 @@ CREATE TABLE IF NOT EXISTS uploads (
     upload_created_at REAL,
     instructions TEXT,
     assoc_name TEXT,
-    assoc_started_at REAL
+    assoc_started_at REAL,
+    api_base TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS uploads_state ON uploads(state);
 CREATE TABLE IF NOT EXISTS segments (
@@ -135,6 +139,7 @@ class Journal:
         self.path = path
         #: Where a corrupt journal was moved to when this one was opened, if that happened.
         self.recovered_from = recovered_from
+        self.loss: marker.LostUploads | None = None
 
     # ----------------------------------------------------------------- opening
     @classmethod
@@ -146,7 +151,7 @@ class Journal:
             path = data_dir() / "journal.sqlite3"
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            return cls(_connect(path), path)
+            journal = cls(_connect(path), path)
         except sqlite3.DatabaseError as exc:
             aside = _free_name(path.with_name(f"{path.name}.corrupt-"
                                               f"{time.strftime('%Y%m%d-%H%M%S')}"))
@@ -156,21 +161,47 @@ class Journal:
                     src = Path(str(path) + suffix)
                     if os.path.lexists(src):
                         os.replace(src, Path(str(aside) + suffix))
-                return cls(_connect(path), path, recovered_from=aside)
+                journal = cls(_connect(path), path, recovered_from=aside)
             except (OSError, sqlite3.DatabaseError) as again:
                 raise JournalCorrupt(
                     f"The list of uploads at {path} cannot be read, and it could not be moved "
                     f"out of the way and replaced by a new one "
                     f"({getattr(again, 'strerror', None) or again}). Move or delete that file, "
                     "then start again.") from again
+        journal._account_for_losses()
+        return journal
+
+    def _account_for_losses(self) -> None:
+        """Compare what the journal holds with the count beside it (see marker.py)."""
+        with self._read() as db:
+            held = int(db.execute("SELECT COUNT(*) FROM uploads").fetchone()[0])
+        counted = marker.read_count(self.path)
+        if self.recovered_from is not None or (counted is not None and held < counted):
+            missing = counted - held if counted is not None and counted > held else None
+            aside = self.recovered_from
+            marker.record_loss(self.path, marker.LostUploads(
+                missing, str(aside) if aside else None,
+                marker.salvage_unfinished(aside) if aside else []))
+            log.error("the journal lost uploads (%s held, %s counted)", held, counted)
+        if counted != held:
+            marker.write_count(self.path, held)
+        #: Uploads the journal lost, reported until :meth:`acknowledge_loss`.
+        self.loss = marker.load_loss(self.path)
 
     def recovery_notice(self) -> str | None:
-        """What to tell the person when a corrupt journal was moved aside on opening."""
-        if self.recovered_from is None:
+        """What to tell the person while a loss of uploads is not acknowledged."""
+        if self.loss is None:
             return None
-        return (f"The list of uploads could not be read (the file was damaged), so it was moved "
-                f"to {self.recovered_from} and a new list was started. Files already in Procore "
-                "are not affected; add again any files that had not finished uploading.")
+        return f"{self.loss} (To confirm: procore-uploader status --acknowledge-lost.)"
+
+    def acknowledge_loss(self) -> None:
+        """The person has seen the report of lost uploads: stop repeating it."""
+        marker.clear_loss(self.path)
+        self.loss = None
+
+    def _count_changed(self, db: sqlite3.Connection) -> None:
+        marker.write_count(self.path, int(db.execute("SELECT COUNT(*) FROM uploads")
+                                          .fetchone()[0]))
 
     def close(self) -> None:
         with self._lock, self._read_lock:
@@ -198,15 +229,18 @@ class Journal:
         """Store new items (ids are assigned) in one transaction."""
         now = time.time()
         with self._tx() as db:
-            return [self._insert(db, item, now) for item in items]
+            stored = [self._insert(db, item, now) for item in items]
+        with self._read() as db:  # after the commit: the count never says more than it holds
+            self._count_changed(db)
+        return stored
 
     def add_new_items(self, items: Iterable[UploadItem],
                       same: Callable[[UploadItem, UploadItem], bool]
                       ) -> tuple[list[UploadItem], list[UploadItem]]:
         """Store the items that are not queued yet; returns (stored, twins already there).
 
-        An item whose (path, destination, subfolders) is already in the journal is left out
-        when ``same(twin, item)`` says so. The look and the insert are one write transaction
+        An item whose (path, destination, subfolders, api_base) is already in the journal is left
+        out when ``same(twin, item)`` says so. The look and the insert are one write transaction
         (BEGIN IMMEDIATE), so two processes adding the same file at the same moment queue it
         once.
         """
@@ -218,23 +252,26 @@ class Journal:
             known = self._known(db)
             for item in items:
                 key = (str(item.path), destination_key(item.destination),
-                       json.dumps(list(item.subfolders)))
+                       json.dumps(list(item.subfolders)), item.api_base)
                 twin = known.get(key)
                 if twin is not None and same(twin, item):
                     twins.append(twin)
                     continue
                 known[key] = self._insert(db, item, now)
                 stored.append(item)
+        if stored:
+            with self._read() as db:  # after the commit: the count never says more than it holds
+                self._count_changed(db)
         return stored, twins
 
     @staticmethod
     def _insert(db: sqlite3.Connection, item: UploadItem, now: float) -> UploadItem:
         cur = db.execute(
             "INSERT INTO uploads (path, name, size, mtime_ns, destination, subfolders,"
-            " conflict, state, created_at) VALUES (?,?,?,?,?,?,?,?,?)",
+            " conflict, state, created_at, api_base) VALUES (?,?,?,?,?,?,?,?,?,?)",
             (str(item.path), item.name, item.size, item.mtime_ns,
              json.dumps(item.destination.to_json()), json.dumps(list(item.subfolders)),
-             item.conflict.value, UploadState.QUEUED.value, now))
+             item.conflict.value, UploadState.QUEUED.value, now, item.api_base))
         item.id = int(cur.lastrowid or 0)
         item.created_at = now
         item.state = UploadState.QUEUED
@@ -260,18 +297,27 @@ class Journal:
                 " ORDER BY id", done).fetchall()
         return [_item(r) for r in rows]
 
-    def known_files(self) -> dict[tuple[str, str, str], UploadItem]:
-        """Items by (path, destination, subfolders), leaving out failed and cancelled ones."""
+    def failed_with_bytes_stored(self) -> list[UploadItem]:
+        """Failed items whose bytes are all in storage (only attaching them is left)."""
+        with self._read() as db:
+            rows = db.execute("SELECT * FROM uploads WHERE state=? AND phase IN (?, ?)"
+                              " ORDER BY id", (UploadState.FAILED.value, Phase.STORED,
+                                               Phase.ASSOCIATING)).fetchall()
+        return [_item(r) for r in rows]
+
+    def known_files(self) -> dict[tuple[str, str, str, str], UploadItem]:
+        """Items by (path, destination, subfolders, api_base), leaving out failed and cancelled."""
         with self._read() as db:
             return self._known(db)
 
     @staticmethod
-    def _known(db: sqlite3.Connection) -> dict[tuple[str, str, str], UploadItem]:
+    def _known(db: sqlite3.Connection) -> dict[tuple[str, str, str, str], UploadItem]:
         skip = (UploadState.FAILED.value, UploadState.CANCELLED.value)
         rows = db.execute(
             "SELECT * FROM uploads WHERE state NOT IN (?,?) ORDER BY id", skip).fetchall()
-        return {(r["path"], _dest_key(r["destination"]), r["subfolders"]): _item(r)
-                for r in rows}
+        # The same file for the same place of *another* Procore is not a twin.
+        return {(r["path"], _dest_key(r["destination"]), r["subfolders"], r["api_base"]):
+                _item(r) for r in rows}
 
     def update(self, upload_id: int, **values: Any) -> None:
         """Change item columns: state, bytes_done, error, procore_id, web_url, size, ..."""
@@ -297,7 +343,16 @@ class Journal:
 
     def remove(self, upload_ids: Iterable[int]) -> int:
         ids = list(upload_ids)
+        if not ids:
+            return 0
         with self._tx() as db:
+            db.execute("BEGIN IMMEDIATE")
+            marks = ",".join("?" * len(ids))
+            gone = int(db.execute(f"SELECT COUNT(*) FROM uploads WHERE id IN ({marks})",
+                                  ids).fetchone()[0])
+            total = int(db.execute("SELECT COUNT(*) FROM uploads").fetchone()[0])
+            # Before the commit: the count never says more than the journal holds.
+            marker.write_count(self.path, total - gone)
             for upload_id in ids:
                 db.execute("DELETE FROM segments WHERE upload_id=?", (upload_id,))
                 db.execute("DELETE FROM uploads WHERE id=?", (upload_id,))
@@ -406,7 +461,7 @@ class Journal:
 _UPDATABLE = {"state", "bytes_done", "error", "procore_id", "web_url", "size", "mtime_ns",
               "segment_size",
               "name", "phase", "folder_id", "version_of", "assoc_name", "assoc_started_at",
-              "instructions", "conflict"}
+              "instructions", "conflict", "api_base"}
 
 
 def _free_name(wanted: Path) -> Path:
@@ -431,9 +486,10 @@ def _connect(path: Path) -> sqlite3.Connection:
         if result != "ok":
             raise sqlite3.DatabaseError(f"integrity check failed: {result}")
         version = db.execute("PRAGMA user_version").fetchone()[0]
-        if version not in (0, SCHEMA_VERSION):
+        if version not in (0, 1, SCHEMA_VERSION):
             raise sqlite3.DatabaseError(f"journal schema {version} is newer than this app")
         db.executescript(_SCHEMA)
+        _migrate(db)
         db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         # isolation_level=None is autocommit; "with db" still needs explicit transactions.
         db.isolation_level = "DEFERRED"
@@ -441,6 +497,19 @@ def _connect(path: Path) -> sqlite3.Connection:
         db.close()
         raise
     return db
+
+
+def _migrate(db: sqlite3.Connection) -> None:
+    """Bring a version 1 journal to version 2; one process at a time (another may be at it)."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        columns = {row[1] for row in db.execute("PRAGMA table_info(uploads)")}
+        if "api_base" not in columns:
+            db.execute("ALTER TABLE uploads ADD COLUMN api_base TEXT NOT NULL DEFAULT ''")
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
 
 
 def _connect_reader(path: Path) -> sqlite3.Connection:
@@ -477,4 +546,5 @@ def _item(row: sqlite3.Row) -> UploadItem:
         subfolders=tuple(json.loads(row["subfolders"])), name=row["name"],
         conflict=ConflictPolicy(row["conflict"]), state=UploadState(row["state"]),
         bytes_done=row["bytes_done"], error=row["error"], procore_id=row["procore_id"],
-        web_url=row["web_url"], created_at=row["created_at"], finished_at=row["finished_at"])
+        web_url=row["web_url"], created_at=row["created_at"], finished_at=row["finished_at"],
+        api_base=row["api_base"])

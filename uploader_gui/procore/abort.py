@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
+from uploader_gui.procore import deadline
 from uploader_gui.procore.errors import Cancelled
 
 _local = threading.local()
@@ -52,6 +53,11 @@ class _Watcher:
             connection = self._connection
         if connection is not None:
             _cut(connection)
+
+
+def cut(connection: HTTPConnection) -> None:
+    """Shut the connection's socket down, so a send or receive blocked on it returns."""
+    _cut(connection)
 
 
 def _cut(connection: HTTPConnection) -> None:
@@ -103,7 +109,20 @@ class _Tracked:
         watcher: _Watcher | None = getattr(_local, "watcher", None)
         if watcher is not None:
             watcher.attach(self)  # type: ignore[arg-type]
+        limit = deadline.current()
+        if limit is not None:
+            limit.arm(self)
         super().request(*args, **kwargs)  # type: ignore[misc]
+
+
+class _DisarmOnReturn:
+    """A connection back in the pool has its answer read to the end: its deadline is met."""
+
+    def _put_conn(self, conn: Any) -> None:
+        limit = deadline.current()
+        if limit is not None and conn is not None:
+            limit.disarm(conn)
+        super()._put_conn(conn)  # type: ignore[misc]
 
 
 class TrackedHTTPConnection(_Tracked, HTTPConnection):
@@ -114,11 +133,11 @@ class TrackedHTTPSConnection(_Tracked, HTTPSConnection):
     pass
 
 
-class TrackedHTTPConnectionPool(HTTPConnectionPool):
+class TrackedHTTPConnectionPool(_DisarmOnReturn, HTTPConnectionPool):
     ConnectionCls = TrackedHTTPConnection
 
 
-class TrackedHTTPSConnectionPool(HTTPSConnectionPool):
+class TrackedHTTPSConnectionPool(_DisarmOnReturn, HTTPSConnectionPool):
     ConnectionCls = TrackedHTTPSConnection
 
 

@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 import requests
 
 from uploader_gui.procore import abort, errors
+from uploader_gui.procore.deadline import request_deadline
 from uploader_gui.procore.http import (
     USER_AGENT,
     Pacer,
@@ -36,6 +37,9 @@ from uploader_gui.procore.tokens import TokenProvider, home_company_id
 log = logging.getLogger(__name__)
 
 PER_PAGE = 100
+#: Seconds an API answer may take from sending to its last byte (the read timeout only
+#: bounds the wait for the next byte).
+DEADLINE = 120.0
 #: A listing longer than this many pages is a server that keeps saying "next": stop.
 MAX_PAGES = 10_000
 #: The only calls Procore answers without a Procore-Company-Id header.
@@ -75,8 +79,10 @@ class ProcoreClient:
     def __init__(self, api_base: str, tokens: TokenProvider, *, pacer: Pacer | None = None,
                  retry: RetryPolicy | None = None, timeout: tuple[float, float] = (10, 60),
                  session: requests.Session | None = None,
-                 user_agent: str = USER_AGENT) -> None:
+                 user_agent: str = USER_AGENT, deadline: float | None = DEADLINE) -> None:
         self.api_base = api_base.rstrip("/")
+        #: Seconds each attempt of a request has to be answered in full (None: no bound).
+        self.deadline = deadline
         self._host = urlsplit(self.api_base).netloc
         self._tokens = tokens
         self._retry = retry or RetryPolicy()
@@ -315,7 +321,8 @@ class ProcoreClient:
         if url.startswith("/"):
             return self.api_base + url
         parts = urlsplit(url)
-        if parts.netloc != self._host:
+        if parts.netloc != self._host or parts.scheme != urlsplit(self.api_base).scheme:
+            # Another host, or http after https: the token would travel where it must not.
             raise errors.BadResponse(
                 "Procore pointed the next page of a list to another server; the uploader "
                 "did not follow it.")
@@ -336,9 +343,22 @@ class ProcoreClient:
             return False  # a service account's /me needs the company too: no way to tell
         return _token_works_on_me(self._session, self.api_base, token, self._timeout)
 
-    def _request(self, method: str, url: str, *, params: Mapping[str, Any] | None = None,
-                 json: Any = None, form: list[tuple[str, str]] | None = None,
-                 company_id: int | None = None, repeatable: bool = False) -> requests.Response:
+    def _request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        """:meth:`_send`, each attempt answered in full within ``deadline`` seconds."""
+        with request_deadline(self.deadline) as limit:
+            try:
+                return self._send(method, url, **kwargs)
+            except errors.NetworkError:
+                if limit is None or not limit.expired:
+                    raise
+                # A server dripping its answer: each read got a byte, the answer never ended.
+                raise errors.NetworkError(
+                    f"{self._host} did not finish answering within {limit.seconds:.0f} seconds."
+                ) from None
+
+    def _send(self, method: str, url: str, *, params: Mapping[str, Any] | None = None,
+              json: Any = None, form: list[tuple[str, str]] | None = None,
+              company_id: int | None = None, repeatable: bool = False) -> requests.Response:
         """Send one API request with retries, pacing and a single token refresh.
 
         GET and PATCH are repeated after any passing failure. A POST creates something, so it

@@ -90,7 +90,7 @@ def parse_json(response: requests.Response) -> Any:
         return {}
     try:
         return json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deep to read
         raise errors.BadResponse(
             "Procore sent an answer the uploader could not read "
             f"(HTTP {response.status_code}: {first_line(body) or 'not data'}).",
@@ -248,7 +248,7 @@ def _load_json(body: bytes) -> tuple[Any, bool]:
         return None, False
     try:
         return json.loads(body), True
-    except ValueError:
+    except (ValueError, RecursionError):
         return None, False
 
 

@@ -157,8 +157,11 @@ class StorageClient:
 
     def __init__(self, timeout: tuple[float, float] = (10, 120), *,
                  session: requests.Session | None = None,
-                 user_agent: str = USER_AGENT) -> None:
+                 user_agent: str = USER_AGENT, https_only: bool = False) -> None:
         self._timeout = timeout
+        #: Refuse links that are not https (set for every Procore but a local sandbox): the
+        #: file's bytes must not cross the network in the clear.
+        self.https_only = https_only
         self._own_session = session is None
         self._session = session or build_session(user_agent=user_agent)
 
@@ -221,6 +224,10 @@ class StorageClient:
         with watching(stop_hooks):
             try:
                 where = f"the storage service ({_storage_host(url)})"
+                if self.https_only and urlsplit(url).scheme != "https":
+                    raise errors.BadResponse(
+                        "Procore gave a storage link that is not secure (plain http), so the "
+                        "file was not sent. Please try again later.")
                 response = self._session.request(
                     method, url, data=body, headers=headers, timeout=self._timeout,
                     allow_redirects=False, stream=True)

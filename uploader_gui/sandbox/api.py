@@ -157,7 +157,8 @@ class ApiHandler(SandboxHandler):
                            rate_headers)
             return
         targets = {"api"} | ({route.target} if route.target else set())
-        fault = self.server.faults.pick({"status", "reset", "stall", "malformed", "gone"}, targets)
+        fault = self.server.faults.pick({"status", "reset", "stall", "malformed", "gone", "drip"},
+                                        targets)
         if fault is not None and self._apply_fault(fault, route, rate_headers):
             return
         call = Call(self.state, self.server.faults, self.command, path, query, headers, body, user,
@@ -241,6 +242,9 @@ class ApiHandler(SandboxHandler):
         if fault.kind == "reset":
             self.drop_connection()
             return True
+        if fault.kind == "drip":
+            self._drip(float(fault.params["seconds"]))
+            return True
         if fault.kind == "gone":
             if route.target != "patch":
                 return False
@@ -279,7 +283,27 @@ class ApiHandler(SandboxHandler):
                     b"<center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center>"
                     b"</body></html>")
             self.send_bytes(502, {"Content-Type": "text/html"}, page)
+        elif variant == "nested":
+            depth = int(fault.params["depth"])
+            self.send_bytes(200, {"Content-Type": "application/json"},
+                            b"[" * depth + b"]" * depth)
         else:
             size = int(fault.params["size"])
             self.send_bytes(500, {"Content-Type": "text/html"}, b"<p>" + b"x" * max(0, size - 3))
+
+    def _drip(self, seconds: float) -> None:
+        """A whole answer, one byte every ``seconds``: each read gets something, none ends it."""
+        self.close_connection = True
+        self._answered_status = 200
+        self.finish_request_log(200)
+        answer = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                  b"Content-Length: 2\r\nConnection: close\r\n\r\n{}")
+        for byte in answer:
+            try:
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+            except OSError:
+                return  # the client gave up
+            if self.server.stopping.wait(seconds):
+                return
 

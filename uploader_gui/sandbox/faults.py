@@ -16,6 +16,8 @@ Kinds and their parameters:
   On the ``token`` target the access token is refused (401).
 - ``reset``: drop the connection without an answer; storage targets first read about half the body.
 - ``stall``: wait ``seconds`` (default 30) before doing anything, so a client timeout fires.
+- ``drip``: answer 200 ``{}``, but one byte every ``seconds`` (default 5), so no single read
+  times out while the answer never seems to end (API targets).
 - ``delay_after_commit``: do the work and record it, then wait ``seconds`` (default 30) before
   answering (a client that gives up must find the work already done).
 - ``expire_links_after``: storage links signed while it fires expire ``seconds`` after signing
@@ -25,9 +27,10 @@ Kinds and their parameters:
   office uplink (target ``storage_put``).
 - ``token_expire_after_calls``: an access token dies after ``calls`` API calls (default 3).
 - ``malformed``: ``variant`` ``json`` (200 with broken JSON), ``html`` (502 HTML error page),
-  ``huge`` (500 with a ``size``-byte body, default 8 MiB) or ``body`` (exactly ``body``, bytes
-  or text, with ``status``, default 200, and ``content_type``, default application/json: for
-  tests that generate answers).
+  ``huge`` (500 with a ``size``-byte body, default 8 MiB), ``nested`` (200 with JSON arrays
+  ``depth`` deep, default 100,000) or ``body`` (exactly ``body``, bytes or text, with
+  ``status``, default 200, and ``content_type``, default application/json: for tests that
+  generate answers).
 
 Spec strings (``procore-uploader sandbox --faults SPEC``) are comma-separated items::
 
@@ -54,12 +57,13 @@ logger = logging.getLogger(__name__)
 TARGETS = frozenset({"create", "show", "patch", "associate", "folders", "api",
                      "storage_post", "storage_put", "token"})
 KINDS = frozenset({"status", "reset", "stall", "delay_after_commit", "expire_links_after",
-                   "gone", "token_expire_after_calls", "malformed", "slow"})
+                   "gone", "token_expire_after_calls", "malformed", "slow", "drip"})
 
 #: The parameter a spec's ``KIND=VALUE`` sets, per kind.
 MAIN_PARAM = {
     "status": "status",
     "stall": "seconds",
+    "drip": "seconds",
     "delay_after_commit": "seconds",
     "expire_links_after": "seconds",
     "token_expire_after_calls": "calls",
@@ -69,16 +73,17 @@ MAIN_PARAM = {
 DEFAULTS: dict[str, dict[str, Any]] = {
     "status": {"status": 503, "retry_after": 1, "reset": 2},
     "stall": {"seconds": 30.0},
+    "drip": {"seconds": 5.0},
     "delay_after_commit": {"seconds": 30.0},
     "expire_links_after": {"seconds": 60.0},
     "token_expire_after_calls": {"calls": 3},
-    "malformed": {"variant": "json", "size": 8 * 1024 * 1024},
+    "malformed": {"variant": "json", "size": 8 * 1024 * 1024, "depth": 100_000},
     "slow": {"rate": 1024 * 1024},
 }
-MALFORMED_VARIANTS = frozenset({"json", "html", "huge", "body"})
+MALFORMED_VARIANTS = frozenset({"json", "html", "huge", "nested", "body"})
 #: Parameters that are numbers (``retry_after`` may also be None: no Retry-After header).
 NUMERIC_PARAMS = frozenset({"status", "retry_after", "reset", "seconds", "calls", "size",
-                            "rate"})
+                            "rate", "depth"})
 
 
 class FaultSpecError(ValueError):

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import html
 import json
 import logging
+import re
 import secrets
 from collections import Counter
 from collections.abc import Mapping
@@ -32,6 +34,7 @@ INVALID_GRANT = ("The provided authorization grant is invalid, expired, revoked,
                  "the redirection URI used in the authorization request, or was issued to "
                  "another client.")
 INVALID_REFRESH = "The refresh token is invalid"
+PKCE_ONLY_S256 = "code_challenge must be a base64url SHA-256 digest, code_challenge_method S256"
 INVALID_CLIENT = ("Client authentication failed due to unknown client, no client authentication "
                   "included, or unsupported authentication method.")
 
@@ -53,6 +56,8 @@ class AuthorizationCode:
     user_id: int
     redirect_uri: str
     expires_at: float
+    #: The PKCE S256 challenge the sign-in page was given ("" when none was sent).
+    code_challenge: str = ""
 
 
 @dataclass
@@ -139,6 +144,10 @@ def _authorize(state: Any, data: OAuthData, method: str, query: Mapping[str, lis
     if _one(params, "response_type") != "code":
         return _redirect(redirect_uri, {"error": "unsupported_response_type",
                                         "state": state_param})
+    challenge = _one(params, "code_challenge")
+    if (challenge or "code_challenge_method" in params) and not _valid_challenge(params):
+        return _redirect(redirect_uri, {"error": "invalid_request", "state": state_param,
+                                        "error_description": PKCE_ONLY_S256})
     if method == "GET":
         return _consent_page(params)
     data.calls["authorize"] += 1
@@ -149,7 +158,7 @@ def _authorize(state: Any, data: OAuthData, method: str, query: Mapping[str, lis
         return _page(400, "Sign-in problem", "<p>There is no user to sign in as.</p>")
     code = secrets.token_urlsafe(24)
     data.codes[code] = AuthorizationCode(client_id, user_id, redirect_uri,
-                                         state.now() + CODE_LIFETIME)
+                                         state.now() + CODE_LIFETIME, challenge)
     if redirect_uri == OOB:
         return _page(200, "Authorization code",
                      "<p>Copy this code, switch to Procore Uploader and paste it there:</p>"
@@ -168,7 +177,8 @@ def _signing_in_user(state: Any, login_as: str) -> int | None:
 def _consent_page(params: Mapping[str, list[str]]) -> Answer:
     hidden = "".join(
         f'<input type="hidden" name="{name}" value="{html.escape(_one(params, name))}">'
-        for name in ("response_type", "client_id", "redirect_uri", "state", "login_as")
+        for name in ("response_type", "client_id", "redirect_uri", "state", "login_as",
+                     "code_challenge", "code_challenge_method")
         if name in params)
     body = ("<p>Allow Procore Uploader to access your Procore account?</p>"
             '<form method="post" action="/oauth/authorize">' + hidden +
@@ -206,7 +216,8 @@ def _token(state: Any, data: OAuthData, form: Mapping[str, list[str]],
     if grant_type == "authorization_code":
         record = data.codes.pop(_one(form, "code"), None)
         if (record is None or record.client_id != client_id or record.expires_at <= state.now()
-                or record.redirect_uri != _one(form, "redirect_uri")):
+                or record.redirect_uri != _one(form, "redirect_uri")
+                or not _verifier_matches(record, _one(form, "code_verifier"))):
             data.calls["authorization_code:failed"] += 1
             return _json(400, {"error": "invalid_grant", "error_description": INVALID_GRANT})
         data.calls["authorization_code"] += 1
@@ -230,6 +241,23 @@ def _token(state: Any, data: OAuthData, form: Mapping[str, list[str]],
     return _json(400, {"error": "unsupported_grant_type",
                        "error_description": "The authorization grant type is not supported by "
                                             "the authorization server."})
+
+
+def _valid_challenge(params: Mapping[str, list[str]]) -> bool:
+    """Only S256 is taken (as a strict server does): ``plain`` would defeat the point."""
+    return (_one(params, "code_challenge_method") == "S256"
+            and re.fullmatch(r"[A-Za-z0-9_-]{43}", _one(params, "code_challenge")) is not None)
+
+
+def _verifier_matches(record: AuthorizationCode, verifier: str) -> bool:
+    """A code issued for a PKCE challenge is exchanged only with the verifier behind it."""
+    if not record.code_challenge:
+        return True  # no challenge was sent: the verifier is ignored, as RFC 7636 says
+    if not re.fullmatch(r"[A-Za-z0-9._~-]{43,128}", verifier):
+        return False
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    expected = base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+    return secrets.compare_digest(expected, record.code_challenge)
 
 
 def _client_auth(form: Mapping[str, list[str]], headers: Mapping[str, str]) -> tuple[str, str]:

@@ -12,7 +12,7 @@ import mimetypes
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +24,8 @@ from uploader_gui.procore.abort import watching
 from uploader_gui.procore.client import ProcoreClient, Scope
 from uploader_gui.procore.errors import Cancelled, NetworkError, ProcoreError, SignInRequired
 from uploader_gui.procore.storage import StorageClient
-from uploader_gui.transfer import association, preflight, storage_flows
+from uploader_gui.transfer import (association, environments, preflight, step_retry,
+                                   storage_flows)
 from uploader_gui.transfer.control import TransferControl
 from uploader_gui.transfer.folders import FOLDERS, FolderResolver
 from uploader_gui.transfer.model import (ConflictPolicy, Destination, DestinationKind,
@@ -53,20 +54,30 @@ class AddResult:
     rejected: list[Rejected] = field(default_factory=list)
     #: Items already queued (or already uploaded, unchanged) for the same place.
     duplicates: list[UploadItem] = field(default_factory=list)
+    #: Empty folders of the drop, created in Procore (paths relative to the destination).
+    folders: list[tuple[str, ...]] = field(default_factory=list)
 
 
 class UploadEngine:
     def __init__(self, client: ProcoreClient, journal: Journal, settings: Settings,
                  storage: StorageClient | None = None, *, identity: str | None = None,
-                 web_base: str | None = None) -> None:
+                 web_base: str | None = None,
+                 step_waits: Sequence[float] = step_retry.STEP_WAITS) -> None:
         self.client = client
         self.journal = journal
         self.settings = settings
         self.storage = storage or StorageClient()
+        if str(getattr(client, "api_base", "")).startswith("https:"):
+            # Outside a local sandbox the bytes go to https storage links only.
+            self.storage.https_only = True
         self.folders = FolderResolver(client)
         self._identity = identity
         self._identity_lock = threading.Lock()
         self._web_base = (web_base or "").rstrip("/")
+        #: The Procore this engine sends to: it queues, lists and runs only that one's items.
+        self.api_base = environments.api_key(str(getattr(client, "api_base", "")))
+        #: Waits before trying a step Procore failed for a moment again (step_retry.py).
+        self.step_waits = tuple(step_waits)
         segment_threads = max(1, settings.parallel_segments) * max(1, settings.parallel_files)
         self._segment_pool = ThreadPoolExecutor(segment_threads, thread_name_prefix="segment")
         self._hash_pool = ThreadPoolExecutor(max(2, os.cpu_count() or 2),
@@ -95,21 +106,60 @@ class UploadEngine:
                 subfolders = ()  # albums hold no folders
             new.append(UploadItem(id=0, path=f.path, size=f.size, mtime_ns=f.mtime_ns,
                                   destination=destination, subfolders=subfolders, name=f.name,
-                                  conflict=conflict))
+                                  conflict=conflict, api_base=self.api_base))
         # Twins (queued before, by another process meanwhile, or twice in this drop) are found
         # inside the write itself.
         result.items, twins = self.journal.add_new_items(new, _queued_already)
         result.duplicates.extend(twins)
+        if destination.kind is not DestinationKind.PHOTO_ALBUM:  # albums hold no folders
+            self._create_empty_folders(found.empty_folders, destination, result)
         return result
 
+    def _create_empty_folders(self, folders: list[tuple[str, ...]], destination: Destination,
+                              result: AddResult) -> None:
+        """Empty folders are created, as a file manager's copy does (network: not on a GUI
+        thread)."""
+        scope = _scope(destination)
+        for folder in folders:
+            try:
+                self.folders.resolve(scope, destination.folder_id, folder, create=True)
+            except ProcoreError as exc:
+                result.rejected.append(Rejected(
+                    Path(*folder), f"This empty folder could not be created in Procore: "
+                                   f"{exc.message}"))
+            else:
+                result.folders.append(folder)
+
     def items(self) -> list[UploadItem]:
-        return self.journal.items()
+        """This Procore's items (another's wait for it: see :meth:`elsewhere`)."""
+        return [i for i in self.journal.items() if i.api_base == self.api_base]
 
     def get(self, upload_id: int) -> UploadItem:
         return self.journal.get(upload_id)
 
     def unfinished(self) -> list[UploadItem]:
-        return self.journal.unfinished()
+        """Items to continue; a failed one whose bytes are all in storage is queued again
+        (it continues from attaching them, sending no byte twice)."""
+        for item in self.journal.failed_with_bytes_stored():
+            if item.api_base == self.api_base:
+                self.journal.update(item.id, state=UploadState.QUEUED, error=None)
+        return [i for i in self.journal.unfinished() if i.api_base == self.api_base]
+
+    def elsewhere(self) -> dict[str, int]:
+        """Unfinished uploads queued for another Procore, counted by its API address
+        ("" for those queued by a version that did not record it)."""
+        counts: dict[str, int] = {}
+        for item in self.journal.unfinished():
+            if item.api_base != self.api_base:
+                counts[item.api_base] = counts.get(item.api_base, 0) + 1
+        return counts
+
+    def adopt_older(self) -> int:
+        """Give the unfinished uploads that do not say which Procore they are for to this one."""
+        older = [i for i in self.journal.unfinished() if i.api_base == ""]
+        for item in older:
+            self.journal.update(item.id, api_base=self.api_base)
+        return len(older)
 
     def retry(self, upload_id: int) -> UploadItem:
         """Queue a failed or cancelled file again; it continues from what is in storage."""
@@ -137,7 +187,7 @@ class UploadEngine:
             self.journal.update(upload_id, state=UploadState.CANCELLED)
 
     def remove_finished(self) -> int:
-        return self.journal.remove(i.id for i in self.journal.items()
+        return self.journal.remove(i.id for i in self.items()
                                    if i.state.finished and i.state is not UploadState.FAILED)
 
     def close(self) -> None:
@@ -159,6 +209,10 @@ class UploadEngine:
         item = self.journal.get(upload_id)
         if item.state.finished and item.state is not UploadState.FAILED \
                 and item.state is not UploadState.CANCELLED:
+            return item
+        if item.api_base != self.api_base:
+            # Queued for another Procore: its ids mean nothing here. Left as it is.
+            item.error = environments.elsewhere_note(item.api_base)
             return item
         with self._lock:
             if self._closed:
@@ -201,6 +255,7 @@ class UploadEngine:
     def _run(self, item: UploadItem, control: TransferControl,
              reporter: _Reporter) -> tuple[UploadState, str | None]:
         restarts = 0
+        step_tries = 0  # tries again after a passing failure of create / complete / attach
         note: str | None = None  # why the file was started again, told with the outcome
         while True:
             try:
@@ -238,7 +293,17 @@ class UploadEngine:
                 note = f"{exc} Its latest saved version was uploaded, from the start."
                 self._restart_changed(item)
             except ProcoreError as exc:
-                return UploadState.FAILED, exc.message
+                if not exc.retryable or step_tries >= len(self.step_waits):
+                    return UploadState.FAILED, exc.message
+                # A brief outage (5xx, 429): wait, then go on from the step the journal holds.
+                wait = step_retry.jittered(self.step_waits[step_tries])
+                step_tries += 1
+                log.info("upload %s: %s; trying again in %.1f s", item.id, exc.message, wait)
+                try:
+                    control.wait(wait)
+                except Cancelled:
+                    return (UploadState.CANCELLED if control.cancelled
+                            else UploadState.PAUSED), None
             except OSError as exc:
                 return UploadState.FAILED, f"The file could not be read: {exc.strerror or exc}."
             except Exception as exc:  # never let one file take the worker down
@@ -249,9 +314,7 @@ class UploadEngine:
                   reporter: _Reporter) -> UploadState:
         control.check()
         dest = item.destination
-        scope = Scope(company_id=dest.company_id,
-                      project_id=None if dest.kind is DestinationKind.COMPANY_FOLDER
-                      else dest.project_id)
+        scope = _scope(dest)
         rec = self.journal.transfer(item.id)
         if rec.phase == Phase.ASSOCIATED:
             item.web_url = item.web_url or self._web_url(item, item.procore_id)
@@ -394,6 +457,12 @@ class _Reporter:
         self.sink(ProgressEvent(upload_id=self.item.id, state=state, bytes_done=done,
                                 total=self.item.size, speed=self.meter.speed(),
                                 eta=self.meter.eta(), error=error))
+
+
+def _scope(dest: Destination) -> Scope:
+    return Scope(company_id=dest.company_id,
+                 project_id=None if dest.kind is DestinationKind.COMPANY_FOLDER
+                 else dest.project_id)
 
 
 def _queued_already(twin: UploadItem, item: UploadItem) -> bool:

@@ -148,6 +148,8 @@ class UploadItem:
     web_url: str | None = None
     created_at: float = 0.0
     finished_at: float | None = None
+    #: The Procore API the file was queued for ("" when queued by a version that did not say).
+    api_base: str = ""
 
     @property
     def where(self) -> str:

@@ -29,6 +29,7 @@ from uploader_gui.transfer.model import UploadItem, UploadState
 from uploader_gui.transfer.progress import ProgressMeter
 from uploader_gui.transfer.segments import (MAX_SEGMENT, MIN_SEGMENT, MiB, FileChanged,
                                             hash_segments, segment_size_for)
+from uploader_gui.transfer.source_check import check_before_completing
 
 log = logging.getLogger(__name__)
 
@@ -230,6 +231,7 @@ def _store_segmented(ctx: FlowContext) -> None:
             _check_unchanged(item)  # shorter because it changed: start again with the new one
             raise
         ctx.set_state(UploadState.FINISHING)
+        check_before_completing(item, ctx.journal.transfer(item.id))
         if _complete(ctx):
             ctx.journal.set_phase(item.id, Phase.STORED, bytes_done=item.size)
             return
