@@ -4,8 +4,8 @@
 ;   python -m PyInstaller --noconfirm --distpath build\dist --workpath build\work packaging\procore-uploader.spec
 ; then:
 ;   iscc /DAppVersion=0.1.0 packaging\windows\procore-uploader.iss
-; The installer lands in build\installer. Built by .github/workflows/installers.yml on a
-; Windows runner; it cannot be built or run on the Linux machines the tests use.
+; The installer lands in build\installer. On Debian, packaging/windows/build-under-wine.sh does
+; both under Wine; .github/workflows/installers.yml builds it on a Windows runner.
 ;
 ; - Installs for the current user only (no administrator rights): into
 ;   %LOCALAPPDATA%\Programs\Procore Uploader.
@@ -22,7 +22,9 @@
 #define AppName "Procore Uploader"
 #define AppExe "procore-uploader.exe"
 #define Root "..\.."
-#define DistDir Root + "\build\dist\procore-uploader"
+#ifndef DistDir
+  #define DistDir Root + "\build\dist\procore-uploader"
+#endif
 
 [Setup]
 ; Never change: it is how an upgrade finds the installed version.
