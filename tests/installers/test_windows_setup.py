@@ -37,7 +37,8 @@ ACTIVE_SETUP_KEY = rf"HKLM\Software\Microsoft\Active Setup\Installed Components\
 NEWER = ".".join([*__version__.split(".")[:-1], str(int(__version__.split(".")[-1]) + 1)])
 SETUP_FLAGS = ("/VERYSILENT", "/SUPPRESSMSGBOXES", "/NORESTART")
 
-pytestmark = [pytest.mark.windows, pytest.mark.slow]
+# The first test also builds (about 3 minutes on 2 shared cores, more under load).
+pytestmark = [pytest.mark.windows, pytest.mark.slow, pytest.mark.timeout(1800)]
 
 
 @pytest.fixture(scope="module")
@@ -183,7 +184,7 @@ def test_per_user_install_send_to_upload_upgrade_and_uninstall(
         assert _digests(data) == user_data, "uninstalling touched the person's data"
         assert doc.exists()
     finally:
-        wine.stop()
+        wine.remove()
 
 
 def test_all_users_install_gives_every_user_send_to_and_uninstalls(
@@ -223,7 +224,7 @@ def test_all_users_install_gives_every_user_send_to_and_uninstalls(
         assert wine.registry(rf"HKLM\{UNINSTALL_KEY}") is None
         assert wine.registry(ACTIVE_SETUP_KEY) is None
     finally:
-        wine.stop()
+        wine.remove()
 
 
 def test_licence_page_has_windows_line_ends_when_written_on_windows(

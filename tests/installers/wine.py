@@ -86,9 +86,11 @@ class Prefix:
         itself from %TEMP% and the first process returns at once)."""
         subprocess.run(["wineserver", "-w"], env=self.env, timeout=timeout, check=True)
 
-    def stop(self) -> None:
+    def remove(self) -> None:
+        """Ends every process of the prefix and deletes it (a few hundred MB)."""
         subprocess.run(["wineserver", "-k"], env=self.env, timeout=60, check=False)
         subprocess.run(["wineserver", "-w"], env=self.env, timeout=60, check=False)
+        shutil.rmtree(self.folder, ignore_errors=True)
 
     def registry(self, key: str) -> dict[str, str] | None:
         """The values of a registry key (64-bit view), or None when it does not exist."""
