@@ -25,7 +25,8 @@ TOOLS = {"wine": "wine wine64 wine32:i386", "wineserver": "wine", "unzip": "unzi
 
 def missing_tools() -> list[str]:
     """The Debian packages to install for what is not on PATH."""
-    return sorted({pkg for tool, pkg in TOOLS.items() if shutil.which(tool) is None})
+    return sorted({pkg for tool, pkgs in TOOLS.items() if shutil.which(tool) is None
+                   for pkg in pkgs.split()})
 
 
 def windows_path(path: Path) -> str:
