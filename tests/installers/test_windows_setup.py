@@ -58,7 +58,7 @@ def setups(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
                            stdin=subprocess.DEVNULL, check=False)
     assert built.returncode == 0, built.stderr[-6000:]
     print(f"built under Wine in {time.monotonic() - started:.0f} s")
-    old, new = (Path(line) for line in built.stdout.split())
+    old, new = (Path(line) for line in built.stdout.splitlines())
     print(f"{old.name}: {old.stat().st_size / 1e6:.1f} MB")
     return old, new
 
