@@ -24,7 +24,9 @@ def main(target: str, crlf: bool = False) -> int:
               "the Qt Project; you may replace the Qt libraries in the program folder."), ""]
     lines += [f"{c.name} {c.version}: {c.licence}" for c in components()]
     newline = "\r\n" if crlf else "\n"
-    Path(target).write_text(newline.join(lines) + newline, encoding="utf-8")
+    # newline="": the text goes out as written (text mode on Windows would turn the "\n" of
+    # "\r\n" into "\r\n" again, and the wizard shows CR CR LF as one run-on paragraph).
+    Path(target).write_text(newline.join(lines) + newline, encoding="utf-8", newline="")
     return 0
 
 
