@@ -65,9 +65,9 @@ def test_next_link_downgrading_https_to_http_is_not_followed(tls_server: Scripte
     monkeypatch.setenv("SSL_CERT_FILE", str(certificate))
     downgraded = f"http://127.0.0.1:{tls_server.port}/rest/v1.0/companies?page=2"
     tls_server.replies = [Reply(200, [{"id": 1}], {"Link": f'<{downgraded}>; rel="next"'})]
-    with ProcoreClient(tls_server.url, FakeTokens("secret-token"), retry=FAST) as client:
-        with pytest.raises(errors.BadResponse, match="did not follow"):
-            client.companies()
+    with (ProcoreClient(tls_server.url, FakeTokens("secret-token"), retry=FAST) as client,
+          pytest.raises(errors.BadResponse, match="did not follow")):
+        client.companies()
     assert len(tls_server.requests) == 1  # the token never went out in the clear
 
 
