@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from pathlib import Path
@@ -64,9 +65,9 @@ def test_next_link_downgrading_https_to_http_is_not_followed(tls_server: Scripte
     monkeypatch.setenv("SSL_CERT_FILE", str(certificate))
     downgraded = f"http://127.0.0.1:{tls_server.port}/rest/v1.0/companies?page=2"
     tls_server.replies = [Reply(200, [{"id": 1}], {"Link": f'<{downgraded}>; rel="next"'})]
-    with ProcoreClient(tls_server.url, FakeTokens("secret-token"), retry=FAST) as client:
-        with pytest.raises(errors.BadResponse, match="did not follow"):
-            client.companies()
+    with (ProcoreClient(tls_server.url, FakeTokens("secret-token"), retry=FAST) as client,
+          pytest.raises(errors.BadResponse, match="did not follow")):
+        client.companies()
     assert len(tls_server.requests) == 1  # the token never went out in the clear
 
 
@@ -100,3 +101,46 @@ def test_engine_for_an_https_procore_sends_bytes_to_https_links_only(tmp_path: P
         finally:
             engine.close()
             journal.close()
+
+
+
+@pytest.mark.parametrize(("target", "size"), [("storage_post", 1024),
+                                              ("storage_put", 5 * 1024 * 1024 + 1)])
+def test_dripped_storage_answer_is_cut_off_at_the_deadline(sandbox: Sandbox, tmp_path: Path,
+                                                           target: str, size: int) -> None:
+    """One byte every 0.4 s never trips the 1 s read timeout; the whole answer would take over
+    40 s. The deadline cuts it, the part is sent again, and the file is stored whole."""
+    from uploader_gui.config import Settings
+    from uploader_gui.journal.store import Journal
+    from uploader_gui.transfer.control import TransferControl
+    from uploader_gui.transfer.engine import UploadEngine
+    from uploader_gui.transfer.model import Destination, DestinationKind, UploadState
+
+    demo = sandbox.seed_demo()
+    sandbox.faults.add(Fault("drip", target, seconds=0.4))
+    f = tmp_path / "drawing.pdf"
+    f.write_bytes(os.urandom(size))
+    client = ProcoreClient(sandbox.api_url, StaticTokenProvider(
+        sandbox.issue_token(demo.user_id), identity=str(demo.user_id)), retry=FAST)
+    # A local line: 5 MiB take well under a second, so the bytes add half a second at most.
+    storage = StorageClient(timeout=(2.0, 1.0), deadline=1.5, min_rate=10 * 1024 * 1024)
+    engine = UploadEngine(client, Journal.open(tmp_path / "journal.sqlite3"),
+                          Settings(segment_threshold_mib=5, segment_size_mib=5),
+                          storage=storage, step_waits=(0.1,))
+    try:
+        dest = Destination(DestinationKind.PROJECT_FOLDER, demo.company_id, demo.project_ids[0])
+        [item] = engine.add([f], dest).items
+        started = time.monotonic()
+        done = engine.run(item.id, TransferControl())
+        took = time.monotonic() - started
+    finally:
+        engine.close()
+        engine.journal.close()
+        client.close()
+        storage.close()
+    assert done.state is UploadState.DONE, done.error
+    assert all(fault.exhausted() for fault in sandbox.faults.faults), "the answer was dripped"
+    assert took < 15, f"took {took:.0f} s"
+    [doc] = sandbox.documents(project_id=demo.project_ids[0])
+    assert sandbox.document_bytes(doc["id"]) == f.read_bytes()
+    assert not any(isinstance(t, threading.Timer) for t in threading.enumerate())

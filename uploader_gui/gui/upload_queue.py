@@ -139,7 +139,7 @@ class UploadQueue(QObject):
 
         def read() -> tuple[list[UploadItem], list[UploadItem], str | None]:
             # Only this Procore's uploads; those kept for another one are counted.
-            elsewhere = getattr(self.engine, "elsewhere", dict)()
+            elsewhere: dict[str, int] = getattr(self.engine, "elsewhere", dict)()
             return self.engine.items(), [it for it in self.engine.unfinished()
                                          if it.created_at < since], waiting_elsewhere(elsewhere)
 

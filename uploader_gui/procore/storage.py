@@ -19,6 +19,7 @@ import requests
 
 from uploader_gui.procore import errors
 from uploader_gui.procore.abort import StopHooks, watching
+from uploader_gui.procore.deadline import request_deadline
 from uploader_gui.procore.http import USER_AGENT, build_session, network_error
 from uploader_gui.procore.responses import read_limited, storage_error
 
@@ -27,6 +28,10 @@ log = logging.getLogger(__name__)
 #: Bytes read from disk at a time.
 CHUNK = 1024 * 1024
 OCTET_STREAM = "application/octet-stream"
+#: Seconds a storage request may take beyond what sending its bytes at MIN_RATE takes.
+DEADLINE = 120.0
+#: Bytes per second the deadline allows for the slowest line still worth waiting for.
+MIN_RATE = 16 * 1024
 
 OnBytes = Callable[[int], None]
 ShouldStop = Callable[[], bool]
@@ -157,8 +162,13 @@ class StorageClient:
 
     def __init__(self, timeout: tuple[float, float] = (10, 120), *,
                  session: requests.Session | None = None,
-                 user_agent: str = USER_AGENT, https_only: bool = False) -> None:
+                 user_agent: str = USER_AGENT, https_only: bool = False,
+                 deadline: float | None = DEADLINE, min_rate: float = MIN_RATE) -> None:
         self._timeout = timeout
+        #: Seconds a request has to be answered in full, plus one for every ``min_rate`` bytes
+        #: it sends (a slow line is given its time; a server dripping its answer is not).
+        self.deadline = deadline
+        self.min_rate = min_rate
         #: Refuse links that are not https (set for every Procore but a local sandbox): the
         #: file's bytes must not cross the network in the clear.
         self.https_only = https_only
@@ -221,7 +231,8 @@ class StorageClient:
     def _send(self, method: str, url: str, headers: dict[str, str], body: StreamingBody,
               stop_hooks: StopHooks | None = None
               ) -> requests.structures.CaseInsensitiveDict[str]:
-        with watching(stop_hooks):
+        limit = None if self.deadline is None else self.deadline + len(body) / self.min_rate
+        with watching(stop_hooks), request_deadline(limit) as timer:
             try:
                 where = f"the storage service ({_storage_host(url)})"
                 if self.https_only and urlsplit(url).scheme != "https":
@@ -237,6 +248,10 @@ class StorageClient:
                 # Trying again cannot help, and it is not the internet connection's fault.
                 raise _unusable_link() from None
             except requests.RequestException as exc:
+                if timer is not None and timer.expired:
+                    raise errors.NetworkError(
+                        f"The storage service ({_storage_host(url)}) did not finish answering "
+                        f"within {timer.seconds:.0f} seconds.") from None
                 raise network_error(exc, where) from None
             finally:
                 body.close()

@@ -243,7 +243,7 @@ class ApiHandler(SandboxHandler):
             self.drop_connection()
             return True
         if fault.kind == "drip":
-            self._drip(float(fault.params["seconds"]))
+            self.drip(float(fault.params["seconds"]), b"{}")
             return True
         if fault.kind == "gone":
             if route.target != "patch":
@@ -290,20 +290,3 @@ class ApiHandler(SandboxHandler):
         else:
             size = int(fault.params["size"])
             self.send_bytes(500, {"Content-Type": "text/html"}, b"<p>" + b"x" * max(0, size - 3))
-
-    def _drip(self, seconds: float) -> None:
-        """A whole answer, one byte every ``seconds``: each read gets something, none ends it."""
-        self.close_connection = True
-        self._answered_status = 200
-        self.finish_request_log(200)
-        answer = (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                  b"Content-Length: 2\r\nConnection: close\r\n\r\n{}")
-        for byte in answer:
-            try:
-                self.wfile.write(bytes([byte]))
-                self.wfile.flush()
-            except OSError:
-                return  # the client gave up
-            if self.server.stopping.wait(seconds):
-                return
-

@@ -16,8 +16,8 @@ Kinds and their parameters:
   On the ``token`` target the access token is refused (401).
 - ``reset``: drop the connection without an answer; storage targets first read about half the body.
 - ``stall``: wait ``seconds`` (default 30) before doing anything, so a client timeout fires.
-- ``drip``: answer 200 ``{}``, but one byte every ``seconds`` (default 5), so no single read
-  times out while the answer never seems to end (API targets).
+- ``drip``: answer 200 (``{}`` on API targets), but one byte every ``seconds`` (default 5), so
+  no single read times out while the answer never seems to end.
 - ``delay_after_commit``: do the work and record it, then wait ``seconds`` (default 30) before
   answering (a client that gives up must find the work already done).
 - ``expire_links_after``: storage links signed while it fires expire ``seconds`` after signing

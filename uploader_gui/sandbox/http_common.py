@@ -243,6 +243,24 @@ class SandboxHandler(BaseHTTPRequestHandler):
         except OSError:
             pass
 
+    def drip(self, seconds: float, body: bytes, headers: dict[str, str] | None = None) -> None:
+        """A whole 200 answer, one byte every ``seconds``: each read gets something, none
+        ends it (a ``drip`` fault)."""
+        self.close_connection = True
+        self._answered_status = 200
+        self.finish_request_log(200)
+        head = "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items())
+        answer = (f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n{head}"
+                  f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode() + body
+        for byte in answer:
+            try:
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+            except OSError:
+                return  # the client gave up
+            if self.server.stopping.wait(seconds):
+                return
+
     def wait(self, seconds: float) -> None:
         """Sleep for a fault, but wake at once when the sandbox stops."""
         self.server.stopping.wait(seconds)

@@ -92,9 +92,17 @@ class StorageHandler(SandboxHandler):
 
     def _pre_fault(self, target: str, length: int | None) -> tuple[bool, bool]:
         """Apply a before-the-work fault. Returns (answered, reset_halfway)."""
-        fault = self.server.faults.pick({"status", "reset", "stall", "malformed"}, {target})
+        fault = self.server.faults.pick({"status", "reset", "stall", "malformed", "drip"},
+                                        {target})
         if fault is None:
             return False, False
+        if fault.kind == "drip":
+            if length is None:
+                self.close_connection = True
+            else:
+                self.drain(length)
+            self.drip(float(fault.params["seconds"]), b"", {"ETag": '"dripped"'})
+            return True, False
         if fault.kind == "stall":
             self.wait(float(fault.params["seconds"]))
             return False, False
