@@ -28,12 +28,17 @@ def make_engine(sandbox: Sandbox, demo: Any, settings: Settings,
                 tmp_path: Path) -> Iterator[Any]:
     engines: list[UploadEngine] = []
 
-    def make(user_id: int | None = None, journal_path: Path | None = None) -> UploadEngine:
+    def make(user_id: int | None = None, journal_path: Path | None = None, *,
+             timeout: tuple[float, float] = (10, 60), settings_: Settings | None = None,
+             web_base: str = "https://app.example") -> UploadEngine:
+        """An engine signed in as ``user_id`` (the demo user); ``timeout`` is the client's
+        (connect, read) timeout, ``settings_`` replaces the fixture's settings."""
         uid = demo.user_id if user_id is None else user_id
         client = ProcoreClient(sandbox.api_url,
-                               StaticTokenProvider(sandbox.issue_token(uid), identity=str(uid)))
+                               StaticTokenProvider(sandbox.issue_token(uid), identity=str(uid)),
+                               timeout=timeout)
         journal = Journal.open(journal_path or tmp_path / "journal.sqlite3")
-        engine = UploadEngine(client, journal, settings, web_base="https://app.example",
+        engine = UploadEngine(client, journal, settings_ or settings, web_base=web_base,
                               step_waits=(0.1, 0.2))
         engines.append(engine)
         return engine

@@ -11,9 +11,6 @@ from urllib.parse import parse_qs
 import pytest
 
 from uploader_gui.config import Settings
-from uploader_gui.journal.store import Journal
-from uploader_gui.procore.client import ProcoreClient
-from uploader_gui.procore.tokens import StaticTokenProvider
 from uploader_gui.sandbox import Fault, Sandbox
 from uploader_gui.transfer.control import TransferControl
 from uploader_gui.transfer.engine import UploadEngine
@@ -23,22 +20,13 @@ MiB = 1024 * 1024
 
 
 @pytest.fixture
-def engine_for(sandbox: Sandbox, demo: Any, tmp_path: Path) -> Any:
-    engines: list[UploadEngine] = []
-
+def engine_for(make_engine: Any) -> Any:
     def make(parallel: int, timeout: tuple[float, float] = (10, 60)) -> UploadEngine:
-        client = ProcoreClient(sandbox.api_url, StaticTokenProvider(
-            sandbox.issue_token(demo.user_id), identity=str(demo.user_id)), timeout=timeout)
         settings = Settings(segment_threshold_mib=5, segment_size_mib=5,
                             parallel_segments=parallel, parallel_files=1)
-        engine = UploadEngine(client, Journal.open(tmp_path / "journal.sqlite3"), settings)
-        engines.append(engine)
-        return engine
+        return make_engine(timeout=timeout, settings_=settings)  # type: ignore[no-any-return]
 
-    yield make
-    for engine in engines:
-        engine.close()
-        engine.journal.close()
+    return make
 
 
 def _upload(engine: UploadEngine, demo: Any, path: Path) -> Any:

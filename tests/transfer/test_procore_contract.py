@@ -69,27 +69,20 @@ def test_photos_with_and_without_an_album(engine: UploadEngine, sandbox: Sandbox
 
 
 @pytest.mark.parametrize("album", [True, False], ids=["album", "no-album"])
-def test_a_photo_whose_answer_is_lost_is_created_once(sandbox: Sandbox, demo: Any,
-                                                      settings: Settings, tmp_path: Path,
+def test_a_photo_whose_answer_is_lost_is_created_once(make_engine: Any, sandbox: Sandbox,
+                                                      demo: Any, tmp_path: Path,
                                                       album: bool) -> None:
     """Procore creates the photo, the answer never arrives (the client's read timeout fires):
     the retry finds the photo by its ``filename`` instead of creating a second one."""
-    client = ProcoreClient(sandbox.api_url, StaticTokenProvider(
-        sandbox.issue_token(demo.user_id), identity=str(demo.user_id)), timeout=(5, 1.0))
-    journal = Journal.open(tmp_path / "journal.sqlite3")
-    engine = UploadEngine(client, journal, settings)
-    try:
-        photo = tmp_path / "crane.jpg"
-        photo.write_bytes(b"\xff\xd8\xff\xe0" + os.urandom(2000))
-        lost = sandbox.faults.add(Fault("delay_after_commit", "associate", seconds=3))
-        item = _run_one(engine, photo, _photos(demo, album))
-        assert lost.fired == 1
-        assert item.state is UploadState.DONE, item.error
-        photos = [i for i in sandbox.images(demo.project_ids[0]) if i["name"] == "crane.jpg"]
-        assert [p["id"] for p in photos] == [item.procore_id]
-    finally:
-        engine.close()
-        journal.close()
+    engine = make_engine(timeout=(5, 1.0))
+    photo = tmp_path / "crane.jpg"
+    photo.write_bytes(b"\xff\xd8\xff\xe0" + os.urandom(2000))
+    lost = sandbox.faults.add(Fault("delay_after_commit", "associate", seconds=3))
+    item = _run_one(engine, photo, _photos(demo, album))
+    assert lost.fired == 1
+    assert item.state is UploadState.DONE, item.error
+    photos = [i for i in sandbox.images(demo.project_ids[0]) if i["name"] == "crane.jpg"]
+    assert [p["id"] for p in photos] == [item.procore_id]
 
 
 def _backdate_upload(journal_path: Path, upload_id: int, seconds: float) -> None:
@@ -337,57 +330,42 @@ def _crowd_photos(sandbox: Sandbox, project_id: int, album_id: int | None, user_
 
 @pytest.mark.parametrize("album", [True, False], ids=["album", "no-album"])
 def test_a_lost_photo_answer_in_a_project_of_5000_photos_costs_a_few_listings(
-        sandbox: Sandbox, demo: Any, settings: Settings, tmp_path: Path, album: bool) -> None:
+        make_engine: Any, sandbox: Sandbox, demo: Any, tmp_path: Path, album: bool) -> None:
     """List Images' filters (this uploader, created since the request went out) and the
     largest page find the photo in one or two requests, not 50 pages of everything."""
     _crowd_photos(sandbox, demo.project_ids[0], demo.album_id if album else None,
                   demo.user_id, 5000)
-    client = ProcoreClient(sandbox.api_url, StaticTokenProvider(
-        sandbox.issue_token(demo.user_id), identity=str(demo.user_id)), timeout=(5, 1.0))
-    journal = Journal.open(tmp_path / "journal.sqlite3")
-    engine = UploadEngine(client, journal, settings)
-    try:
-        photo = tmp_path / "crane.jpg"
-        photo.write_bytes(b"\xff\xd8\xff\xe0" + os.urandom(2000))  # same size as the crowd
-        sandbox.faults.add(Fault("delay_after_commit", "associate", seconds=3))
-        sandbox.clear_request_log()
-        item = _run_one(engine, photo, _photos(demo, album))
-        assert item.state is UploadState.DONE, item.error
-        listings = [r for r in sandbox.request_log
-                    if r.method == "GET" and r.path == "/rest/v1.0/images"]
-        assert 1 <= len(listings) <= 3
-        assert all("filters%5Buploader_id%5D" in r.query for r in listings)
-        new = [i for i in sandbox.images(demo.project_ids[0])
-               if i["name"] == "crane.jpg" and i["upload_uuid"] != "" and
-               not i["upload_uuid"].startswith("U")]
-        assert [i["id"] for i in new] == [item.procore_id]
-    finally:
-        engine.close()
-        journal.close()
+    engine = make_engine(timeout=(5, 1.0))
+    photo = tmp_path / "crane.jpg"
+    photo.write_bytes(b"\xff\xd8\xff\xe0" + os.urandom(2000))  # same size as the crowd
+    sandbox.faults.add(Fault("delay_after_commit", "associate", seconds=3))
+    sandbox.clear_request_log()
+    item = _run_one(engine, photo, _photos(demo, album))
+    assert item.state is UploadState.DONE, item.error
+    listings = [r for r in sandbox.request_log
+                if r.method == "GET" and r.path == "/rest/v1.0/images"]
+    assert 1 <= len(listings) <= 3
+    assert all("filters%5Buploader_id%5D" in r.query for r in listings)
+    new = [i for i in sandbox.images(demo.project_ids[0])
+           if i["name"] == "crane.jpg" and i["upload_uuid"] != "" and
+           not i["upload_uuid"].startswith("U")]
+    assert [i["id"] for i in new] == [item.procore_id]
 
 
 @pytest.mark.parametrize("environment", ["production", "sandbox", "monthly"])
 def test_open_in_procore_links_use_the_environments_web_host(
-        sandbox: Sandbox, demo: Any, settings: Settings, tmp_path: Path,
-        environment: str) -> None:
+        make_engine: Any, demo: Any, tmp_path: Path, environment: str) -> None:
     """The link opens the folder the file went to, on the environment's browser domain."""
     from uploader_gui.config import ENVIRONMENTS
 
     web = ENVIRONMENTS[environment].web_base
-    client = ProcoreClient(sandbox.api_url, StaticTokenProvider(
-        sandbox.issue_token(demo.user_id), identity=str(demo.user_id)))
-    journal = Journal.open(tmp_path / "journal.sqlite3")
-    engine = UploadEngine(client, journal, settings, web_base=web)
-    try:
-        f = tmp_path / "A-101.pdf"
-        f.write_bytes(b"plan")
-        folder = demo.folder_ids["Drawings/Architectural"]
-        dest = Destination(DestinationKind.PROJECT_FOLDER, demo.company_id,
-                           demo.project_ids[0], folder_id=folder, label="Drawings")
-        item = _run_one(engine, f, dest)
-        assert item.state is UploadState.DONE
-        assert item.web_url == (f"{web}/{demo.project_ids[0]}/project/documents"
-                                f"?folder_id={folder}")
-    finally:
-        engine.close()
-        journal.close()
+    engine = make_engine(web_base=web)
+    f = tmp_path / "A-101.pdf"
+    f.write_bytes(b"plan")
+    folder = demo.folder_ids["Drawings/Architectural"]
+    dest = Destination(DestinationKind.PROJECT_FOLDER, demo.company_id,
+                       demo.project_ids[0], folder_id=folder, label="Drawings")
+    item = _run_one(engine, f, dest)
+    assert item.state is UploadState.DONE
+    assert item.web_url == (f"{web}/{demo.project_ids[0]}/project/documents"
+                            f"?folder_id={folder}")

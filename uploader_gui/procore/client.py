@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import datetime, timezone
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Self
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
@@ -457,7 +457,7 @@ def _token_works_on_me(session: requests.Session, api_base: str, token: str,
 
 
 def _iso(timestamp: float) -> str:
-    return datetime.fromtimestamp(timestamp, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _more_by_total(headers: Mapping[str, str], page: int, count: int,

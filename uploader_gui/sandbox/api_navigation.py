@@ -129,8 +129,8 @@ def _time_range(value: str) -> tuple[float, float]:
     try:
         if not sep:
             raise ValueError
-        return tuple(datetime.fromisoformat(t.replace("Z", "+00:00")).timestamp()  # type: ignore[return-value]
-                     for t in (first, last))
+        start, end = (datetime.fromisoformat(t).timestamp() for t in (first, last))
+        return start, end
     except ValueError:
         raise ApiError(400, {"errors": "filters[created_at] must be a range: "
                                        "2024-01-01T00:00:00Z...2024-01-02T00:00:00Z"}) from None

@@ -18,9 +18,8 @@ from uploader_gui.journal.store import Journal, Phase
 from uploader_gui.procore.client import ProcoreClient, Scope
 from uploader_gui.procore.errors import Gone, ProcoreError, ValidationFailed
 from uploader_gui.transfer.folders import FolderResolver, same_name
+from uploader_gui.transfer.model import ConflictPolicy, DestinationKind, UploadItem, UploadState
 from uploader_gui.transfer.storage_flows import UPLOAD_EXPIRED, UploadExpired
-from uploader_gui.transfer.model import (ConflictPolicy, DestinationKind, UploadItem,
-                                         UploadState)
 
 log = logging.getLogger(__name__)
 

@@ -13,22 +13,35 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ThreadPoolExecutor, wait
-from datetime import datetime, timezone
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from uploader_gui.journal.store import Journal, Phase, TransferRecord
 from uploader_gui.procore.client import ProcoreClient, Scope
-from uploader_gui.procore.errors import (BadResponse, Gone, LinkExpired, NotFound,
-                                         ProcoreError, SourceFileError, StorageError,
-                                         ValidationFailed)
+from uploader_gui.procore.errors import (
+    BadResponse,
+    Gone,
+    LinkExpired,
+    NotFound,
+    ProcoreError,
+    SourceFileError,
+    StorageError,
+    ValidationFailed,
+)
 from uploader_gui.procore.storage import StorageClient
 from uploader_gui.transfer.control import TransferControl
 from uploader_gui.transfer.model import UploadItem, UploadState
 from uploader_gui.transfer.progress import ProgressMeter
-from uploader_gui.transfer.segments import (MAX_SEGMENT, MIN_SEGMENT, MiB, FileChanged,
-                                            hash_segments, segment_size_for)
+from uploader_gui.transfer.segments import (
+    MAX_SEGMENT,
+    MIN_SEGMENT,
+    FileChanged,
+    MiB,
+    hash_segments,
+    segment_size_for,
+)
 from uploader_gui.transfer.source_check import check_before_completing
 
 log = logging.getLogger(__name__)
@@ -408,15 +421,19 @@ def _replan(ctx: FlowContext, rate: float, lanes: int) -> _Replan:
     """A plan whose parts all start at once: as many as the lanes (more when the file is
     larger than that many 5 GiB parts), each at most 5 GiB."""
     size = ctx.item.size
-    count = max(lanes, -(-size // MAX_SEGMENT))
-    segment = max(MIN_SEGMENT, -(-(-(-size // count)) // MiB) * MiB)
-    parts = -(-size // segment)
+    count = max(lanes, _ceil_div(size, MAX_SEGMENT))
+    segment = max(MIN_SEGMENT, _ceil_div(_ceil_div(size, count), MiB) * MiB)
+    parts = _ceil_div(size, segment)
     how = "one part" if parts == 1 else f"{parts} larger parts sent at the same time"
     note = (f"The connection is too slow for every part of this file to start before Procore's "
             f"upload links expire (the whole file needs {_duration_words(size / max(rate, 1.0))}"
             f"), so it was started again as {how}. If it is interrupted now, up to "
             f"{_size_words(segment)} of it may have to be sent again.")
     return _Replan(segment, note)
+
+
+def _ceil_div(a: int, b: int) -> int:
+    return -(a // -b)
 
 
 def _duration_words(seconds: float) -> str:
@@ -493,7 +510,7 @@ def _presigned_expiry(url: str) -> float | None:
     try:
         query = dict(parse_qsl(urlsplit(url).query))
         signed = datetime.strptime(query["X-Amz-Date"], "%Y%m%dT%H%M%SZ")
-        return signed.replace(tzinfo=timezone.utc).timestamp() + int(query["X-Amz-Expires"])
+        return signed.replace(tzinfo=UTC).timestamp() + int(query["X-Amz-Expires"])
     except (KeyError, ValueError):
         return None
 
