@@ -305,8 +305,8 @@ def test_closing_while_uploading_can_stop_and_leaves_work_resumable(
     started = time.monotonic()
     assert window.close()
     assert time.monotonic() - started < 3.0
-    # The running upload was paused, not lost: the next start continues it.
-    assert parts.engine.get(item.id).state is UploadState.PAUSED
+    # The running upload was stopped, not lost: it is queued for the next start.
+    assert parts.engine.get(item.id).state is UploadState.QUEUED
     assert not window.queue.pool.running_ids()
 
 

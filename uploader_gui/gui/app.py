@@ -155,6 +155,11 @@ def build_window(parts: AppParts, *, open_browser: Callable[[str], object] | Non
         window.credentials_in_use = demo_credentials
         window.save_credentials = None  # the demo's own app; never written to the real config
     window.before_shutdown.append(account.close)
+    app = QApplication.instance()
+    if app is not None:
+        quit_requests = stop_signals.QuitRequests(window.quitting, window)
+        app.installEventFilter(quit_requests)
+        window.before_shutdown.append(lambda: app.removeEventFilter(quit_requests))
 
     def signed_in(_provider: object) -> None:
         window.set_client(parts.client)
@@ -241,7 +246,7 @@ def main(argv: Sequence[str] | None = None, *, demo: bool = False,
     opened = FileOpenEvents(window)
     app.installEventFilter(opened)
     single_instance.deliver_to(opened, window)
-    stopper = stop_signals.install(app.quit)
+    stopper = stop_signals.install(window.quit_now)
     # The tray keeps the app alive when the window hides; quitting is explicit.
     app.setQuitOnLastWindowClosed(False)
     window.shut_down.connect(app.quit)

@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 class CloseChoice(enum.Enum):
     #: Hide the window; uploads go on with the tray icon.
     KEEP_IN_TRAY = enum.auto()
-    #: Pause everything (resumable next start) and quit.
+    #: Stop everything and quit; the uploads continue by themselves at the next start.
     STOP = enum.auto()
     #: Do not close.
     STAY = enum.auto()
@@ -540,9 +540,14 @@ class MainWindow(QMainWindow):
         self.activateWindow()
 
     def quit_now(self) -> None:
-        """Quit from the tray menu: no question, uploads pause and resume next time."""
+        """Quit from the tray menu or on a stop signal: no question; uploads continue by
+        themselves at the next start."""
         self._closing = True
         self.close()
+
+    def quitting(self) -> None:
+        """The application is about to close every window (the session ends): ask nothing."""
+        self._closing = True
 
     def shutdown(self, timeout_ms: int = 5000) -> bool:
         """Stop workers and background jobs (bounded); safe to call twice."""
