@@ -224,9 +224,11 @@ class QueueModel(QAbstractTableModel):
         row = self._rows[index]
         item = row.item
         item.state = event.state
-        # The engine promises bytes_done never goes backwards within one run; a retry
-        # starts a new run from its own count, so take the event's figure as is.
-        item.bytes_done = min(event.bytes_done, event.total) if event.total else event.bytes_done
+        # The engine's count never goes backwards within one run, but a resumed run counts
+        # from zero until it has found the parts already in storage: what was shown stays.
+        # The run's end state (update_item) carries the journal's own figure.
+        done = min(event.bytes_done, event.total) if event.total else event.bytes_done
+        item.bytes_done = max(done, item.bytes_done)
         if event.error is not None:
             item.error = event.error
         row.speed, row.eta = event.speed, event.eta

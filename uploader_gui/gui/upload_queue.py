@@ -87,6 +87,19 @@ def describe_add(result: AddOutcome) -> str:
     return " ".join(parts) or "Nothing to add: the folder holds no files."
 
 
+def start_up_notice(continuing: int, paused: int) -> str:
+    """What the start-up does with last time's uploads ("" when there were none)."""
+    parts = []
+    if continuing:
+        parts.append(f"Continuing {continuing} unfinished upload"
+                     f"{'s' if continuing != 1 else ''} from last time.")
+    if paused:
+        parts.append(f"{paused} upload{'s' if paused != 1 else ''} you paused "
+                     f"{'stay' if paused != 1 else 'stays'} paused: select "
+                     f"{'them' if paused != 1 else 'it'} and choose Resume when you are ready.")
+    return " ".join(parts)
+
+
 class UploadQueue(QObject):
     """Feeds the model from the engine and the workers; the model only displays."""
 
@@ -143,10 +156,10 @@ class UploadQueue(QObject):
         self.model.add_items([*items, *unfinished])
         resume = [it.id for it in unfinished if it.state in RESUME_AT_START]
         self.pool.enqueue(resume)
-        if resume:
-            n = len(resume)
-            emit(self.notice, f"Continuing {n} unfinished upload{'s' if n != 1 else ''} from "
-                             "last time.")
+        paused = sum(1 for it in unfinished if it.state is UploadState.PAUSED)
+        said = start_up_notice(len(resume), paused)
+        if said:
+            emit(self.notice, said)
         emit(self.loaded)
 
     def add_paths(self, paths: Sequence[Path], destination: Destination,
