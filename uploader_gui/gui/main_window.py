@@ -15,20 +15,23 @@ from PySide6.QtCore import QItemSelection, QSortFilterProxyModel, Qt, QTimer, QU
 from PySide6.QtGui import (QAction, QCloseEvent, QDesktopServices, QDragEnterEvent,
                            QDragLeaveEvent, QDragMoveEvent, QDropEvent, QIcon, QKeySequence)
 from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QMainWindow, QMenu,
-                               QMessageBox, QProgressBar, QPushButton, QSplitter, QStyle,
-                               QTableView, QToolBar, QVBoxLayout, QWidget)
+                               QMessageBox, QProgressBar, QPushButton, QSplitter,
+                               QStackedWidget, QStyle, QTableView, QToolBar, QVBoxLayout,
+                               QWidget)
 
 from uploader_gui.gui.signals import emit
-from uploader_gui import APP_NAME, __version__
+from uploader_gui import APP_NAME
 from uploader_gui.auth.credentials import ClientCredentials, find_credentials
 from uploader_gui.auth.credentials import save_credentials as save_credentials_file
 from uploader_gui.config import Settings
 from uploader_gui.gui.destination_bar import Browses, DestinationBar
 from uploader_gui.gui.drop_zone import DropZone
+from uploader_gui.gui.menus import add_menu, put_account_in_menu_bar
 from uploader_gui.gui.progress_delegate import ProgressDelegate
 from uploader_gui.gui.queue_model import (COL_DESTINATION, COL_NAME, COL_PROGRESS, COL_SIZE,
                                           QueueModel, Role, format_size)
 from uploader_gui.gui.settings_dialog import SettingsDialog
+from uploader_gui.gui.sign_in_screen import SignInScreen
 from uploader_gui.gui.tasks import TaskRunner
 from uploader_gui.gui.tray import Tray
 from uploader_gui.gui.upload_queue import RESUMABLE, RETRYABLE, QueueEngine, UploadQueue
@@ -61,7 +64,7 @@ class MainWindow(QMainWindow):
                  environment: str = "", demo_folder: Path | None = None,
                  icon: QIcon | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(f"{APP_NAME} {__version__}")
+        self.setWindowTitle(APP_NAME)  # the version is in Help → About
         self.setObjectName("mainWindow")
         if icon is not None:
             self.setWindowIcon(icon)
@@ -184,7 +187,13 @@ class MainWindow(QMainWindow):
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([300, 800])
         splitter.setChildrenCollapsible(False)
-        self.setCentralWidget(splitter)
+        self.uploads_page = splitter
+        # Signed out, the window shows one clear screen instead of empty lists.
+        self.sign_in_screen = SignInScreen(self)
+        self.pages = QStackedWidget(self)
+        self.pages.addWidget(self.sign_in_screen)
+        self.pages.addWidget(splitter)
+        self.setCentralWidget(self.pages)
 
         status = self.statusBar()
         self.counts_label = QLabel(self)
@@ -250,6 +259,11 @@ class MainWindow(QMainWindow):
                                             self.open_settings, QKeySequence.StandardKey.Preferences)
         if self.settings_action.shortcut().isEmpty():
             self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
+        self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
+        self.quit_action = self._action("&Quit", None, self.quit_now,
+                                        QKeySequence.StandardKey.Quit,
+                                        "Quit; unfinished uploads continue at the next start")
+        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
 
         toolbar = QToolBar("Actions", self)
         toolbar.setObjectName("actions")
@@ -265,22 +279,32 @@ class MainWindow(QMainWindow):
                 toolbar.addAction(action)
         self.addToolBar(toolbar)
 
+        self.toolbar = toolbar
         self.account_label = QLabel(self)
         self.account_label.setAccessibleName("Signed-in user")
         self.account_button = QPushButton("Sign &in", self)
-        self.account_button.setAccessibleName("Sign in or out")
+        self.account_button.setAccessibleName("Sign in to Procore")
         self.account_button.clicked.connect(self._account_clicked)
-        account = QToolBar("Account", self)
-        account.setObjectName("account")
-        account.addWidget(self.account_label)
-        account.addWidget(self.account_button)
-        self.addToolBar(account)
+        add_menu(self, "&File", [self.add_files_action, self.add_folder_action, None,
+                                 self.settings_action, None, self.quit_action])
+        add_menu(self, "&Edit", [self.pause_action, self.resume_action, self.cancel_action,
+                                 self.retry_action, None, self.pause_all_action,
+                                 self.resume_all_action, self.remove_finished_action])
+        toolbar_action = toolbar.toggleViewAction()
+        toolbar_action.setText("&Toolbar")
+        self.view_menu = add_menu(self, "&View", [self.open_web_action, self.show_file_action,
+                                                  None, toolbar_action])
+        self.account_corner = put_account_in_menu_bar(self, self.account_label,
+                                                      self.account_button)
 
         self.row_actions = [self.pause_action, self.resume_action, self.cancel_action,
                             self.retry_action, self.open_web_action, self.show_file_action]
         self._update_actions()
 
     def _connect(self) -> None:
+        self.sign_in_screen.sign_in_clicked.connect(lambda: emit(self.sign_in_requested))
+        self.sign_in_screen.settings_clicked.connect(self.open_settings)
+        self.model.totals_changed.connect(self._update_sign_in_waiting)
         self.drop_zone.paths_chosen.connect(self.add_paths)
         self.drop_zone.refused.connect(lambda lines: self.show_notice(" ".join(lines)))
         self.destination_bar.destination_changed.connect(self._destination_changed)
@@ -311,20 +335,38 @@ class MainWindow(QMainWindow):
         self._client = client
         self.destination_bar.set_client(client, remembered)
         env = f" · {self._environment}" if self._environment else ""
+        self.pages.setCurrentWidget(self.uploads_page if client is not None
+                                    else self.sign_in_screen)
         if client is None:
             self.account_label.setText(f"Not signed in{env}")
             self.account_button.setText("Sign &in")
+            self.account_button.setAccessibleName("Sign in to Procore")
+            self._check_client_id()
             return
         self.account_button.setText("Sign &out")
+        self.account_button.setAccessibleName("Sign out of Procore")
         self.account_label.setText(f"Signed in{env}")
         me = getattr(client, "me", None)
         if me is not None:
             self.tasks.submit(me, lambda info: self._show_user(info, env),
                               lambda exc: log.info("could not read the signed-in user: %s", exc))
 
+    def _check_client_id(self) -> None:
+        """Whether a sign-in can start (the app's Client ID is known), read off the GUI thread."""
+        def found(credentials: ClientCredentials | None) -> None:
+            self.sign_in_screen.set_has_client_id(credentials is not None)
+
+        self.tasks.submit(self.credentials_in_use, found,
+                          lambda exc: self.sign_in_screen.set_has_client_id(False))
+
     def _show_user(self, info: dict[str, Any], env: str) -> None:
         name = info.get("name") or info.get("login") or "unknown user"
         self.account_label.setText(f"Signed in as {name}{env}")
+
+    def _update_sign_in_waiting(self) -> None:
+        if self._client is None:
+            self.sign_in_screen.set_waiting(sum(1 for it in self.model.items()
+                                                if not it.state.finished))
 
     def resume_waiting_for_sign_in(self) -> None:
         """After a sign-in: continue the uploads that stopped for it."""
