@@ -13,7 +13,8 @@ from typing import Any
 
 from PySide6.QtCore import QItemSelection, QSortFilterProxyModel, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (QAction, QCloseEvent, QDesktopServices, QDragEnterEvent,
-                           QDragLeaveEvent, QDragMoveEvent, QDropEvent, QIcon, QKeySequence)
+                           QDragLeaveEvent, QDragMoveEvent, QDropEvent, QGuiApplication, QIcon,
+                           QKeySequence)
 from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QMainWindow, QMenu,
                                QMessageBox, QProgressBar, QPushButton, QSplitter,
                                QStackedWidget, QStyle, QTableView, QToolBar, QVBoxLayout,
@@ -24,12 +25,15 @@ from uploader_gui import APP_NAME
 from uploader_gui.auth.credentials import ClientCredentials, find_credentials
 from uploader_gui.auth.credentials import save_credentials as save_credentials_file
 from uploader_gui.config import Settings
+from uploader_gui.gui.attention_bar import AttentionBar
 from uploader_gui.gui.destination_bar import Browses, DestinationBar
 from uploader_gui.gui.drop_zone import DropZone
+from uploader_gui.gui.failure_words import details_for, explain
 from uploader_gui.gui.menus import add_menu, put_account_in_menu_bar
 from uploader_gui.gui.progress_delegate import ProgressDelegate
 from uploader_gui.gui.queue_model import (COL_DESTINATION, COL_NAME, COL_PROGRESS, COL_SIZE,
-                                          QueueModel, Role, format_size)
+                                          COL_STATUS, FAILED_PREFIX, QueueModel, Role,
+                                          format_size)
 from uploader_gui.gui.settings_dialog import SettingsDialog
 from uploader_gui.gui.sign_in_screen import SignInScreen
 from uploader_gui.gui.tasks import TaskRunner
@@ -179,6 +183,8 @@ class MainWindow(QMainWindow):
         self._pace_timer.timeout.connect(self._update_pace)
         self._pace_timer.start()
         right_layout.addWidget(self.drop_zone)
+        self.attention_bar = AttentionBar(self)
+        right_layout.addWidget(self.attention_bar)
         right_layout.addWidget(self.table, 1)
 
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
@@ -248,6 +254,11 @@ class MainWindow(QMainWindow):
                                              self.queue.pause_all, "Ctrl+Shift+P")
         self.resume_all_action = self._action("Resume a&ll", sp.SP_MediaSeekForward,
                                               self.queue.resume_all, "Ctrl+Shift+R")
+        self.remove_action = self._action("Re&move from list", sp.SP_TrashIcon,
+                                          lambda: self.queue.remove(self.selected_ids()),
+                                          "Ctrl+Shift+Delete",
+                                          "Remove the selected finished or failed uploads "
+                                          "from the list")
         self.remove_finished_action = self._action("Remove &finished", sp.SP_DialogResetButton,
                                                    self.queue.remove_finished, "Ctrl+Shift+D",
                                                    "Remove finished uploads from the list")
@@ -288,7 +299,8 @@ class MainWindow(QMainWindow):
         add_menu(self, "&File", [self.add_files_action, self.add_folder_action, None,
                                  self.settings_action, None, self.quit_action])
         add_menu(self, "&Edit", [self.pause_action, self.resume_action, self.cancel_action,
-                                 self.retry_action, None, self.pause_all_action,
+                                 self.retry_action, self.remove_action, None,
+                                 self.pause_all_action,
                                  self.resume_all_action, self.remove_finished_action])
         toolbar_action = toolbar.toggleViewAction()
         toolbar_action.setText("&Toolbar")
@@ -298,7 +310,8 @@ class MainWindow(QMainWindow):
                                                       self.account_button)
 
         self.row_actions = [self.pause_action, self.resume_action, self.cancel_action,
-                            self.retry_action, self.open_web_action, self.show_file_action]
+                            self.retry_action, self.remove_action, self.open_web_action,
+                            self.show_file_action]
         self._update_actions()
 
     def _connect(self) -> None:
@@ -312,6 +325,9 @@ class MainWindow(QMainWindow):
         self.queue.notice.connect(self.show_notice)
         self.queue.item_failed.connect(self._item_failed)
         self.queue.batch_finished.connect(self._batch_finished)
+        self.attention_bar.retry_all.connect(lambda: self.queue.retry(self._failed_ids()))
+        self.attention_bar.show_only_failed.connect(self._show_only_failed)
+        self.attention_bar.copy_details.connect(self.copy_failure_details)
         self.model.totals_changed.connect(self._update_totals)
         self.model.totals_changed.connect(self._update_actions)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
@@ -443,6 +459,7 @@ class MainWindow(QMainWindow):
         self.retry_action.setEnabled(bool(states & RETRYABLE))
         self.open_web_action.setEnabled(any(item.web_url for item in items))
         self.show_file_action.setEnabled(bool(items))
+        self.remove_action.setEnabled(any(s.finished for s in states))
 
     def _context_menu(self, pos: Any) -> None:
         menu = QMenu(self)
@@ -480,12 +497,29 @@ class MainWindow(QMainWindow):
         self.speed_label.setText(f"{format_size(totals.speed)}/s" if totals.uploading else "")
         self.overall_bar.setValue(int(totals.fraction * 1000))
         self.tray.set_status(str(totals))
+        self.attention_bar.set_count(totals.failed)
 
     def _item_failed(self, item: UploadItem) -> None:
         if not self._failure_notified:  # one balloon per batch; the batch notice counts them
             self._failure_notified = True
-            self.tray.notify("Upload failed", f"{item.name}: {item.error or 'unknown reason'}",
+            self.tray.notify("Upload failed", f"{item.name}: {explain(item.error, item)}",
                              failure=True)
+
+    # -- failures -----------------------------------------------------------------------------
+
+    def _failed_ids(self) -> list[int]:
+        return [it.id for it in self.model.items() if it.state is UploadState.FAILED]
+
+    def _show_only_failed(self, only: bool) -> None:
+        self.proxy.setFilterKeyColumn(COL_STATUS)
+        self.proxy.setFilterRegularExpression(f"^{FAILED_PREFIX}" if only else "")
+
+    def copy_failure_details(self) -> None:
+        """Every failed upload, where it was going and why, on the clipboard (no secrets)."""
+        failed = [it for it in self.model.items() if it.state is UploadState.FAILED]
+        QGuiApplication.clipboard().setText(details_for(failed))
+        self.statusBar().showMessage("Details copied: paste them into an e-mail to your "
+                                     "Procore administrator.", 10000)
 
     def _batch_finished(self, done: int, failed: int) -> None:
         self._failure_notified = False

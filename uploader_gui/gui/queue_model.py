@@ -10,6 +10,10 @@ from collections.abc import Iterable
 from PySide6.QtCore import (QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex,
                             Qt, QTimer, Signal)
 
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication, QStyle
+
+from uploader_gui.gui.failure_words import explain
 from uploader_gui.gui.signals import emit
 from uploader_gui.transfer.model import ProgressEvent, UploadItem, UploadState
 
@@ -27,6 +31,12 @@ HEADERS = ("Name", "Size", "Destination", "Progress", "Speed", "Time left", "Sta
 
 #: Columns whose content changes while a file uploads; the only ones redrawn on a tick.
 LIVE_COLUMNS = (COL_PROGRESS, COL_SPEED, COL_ETA, COL_STATUS)
+
+#: States whose file did not (and will not by itself) reach Procore: no progress bar.
+NOT_SENT = frozenset({UploadState.FAILED, UploadState.CANCELLED})
+
+#: How a failed row's status begins (the filter "Show only these" looks for it).
+FAILED_PREFIX = "Failed"
 
 #: Redraws are batched: at most one dataChanged per tick (about ten a second).
 TICK_MS = 100
@@ -48,7 +58,8 @@ class Role(enum.IntEnum):
 
 
 #: Roles that change while a file uploads.
-LIVE_ROLES = [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Role.SORT,
+LIVE_ROLES = [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole,
+              Qt.ItemDataRole.DecorationRole, Role.SORT,
               Role.PROGRESS, Role.STATE, Role.ITEM]
 
 
@@ -137,10 +148,16 @@ class QueueModel(QAbstractTableModel):
         if role == Role.STATE:
             return item.state
         if role == Role.PROGRESS:
-            return _fraction(item)
+            # A file that did not go shows no bar: a full one would read as done.
+            return None if item.state in NOT_SENT else _fraction(item)
+        if role == Qt.ItemDataRole.DecorationRole and col == COL_STATUS:
+            return _failed_icon() if item.state is UploadState.FAILED else None
         if role == Role.SORT:
             return self._sort_value(row, col)
         if role == Qt.ItemDataRole.ToolTipRole:
+            if col == COL_STATUS and item.state is UploadState.FAILED:
+                why = explain(item.error, item)
+                return f"{why}\n\nDetails: {why.details}" if why.details else str(why)
             if col == COL_STATUS and item.error:
                 return item.error
             if col == COL_NAME:
@@ -161,14 +178,16 @@ class QueueModel(QAbstractTableModel):
         if col == COL_DESTINATION:
             return item.where
         if col == COL_PROGRESS:
+            if item.state in NOT_SENT:
+                return "Not uploaded"
             return f"{_fraction(item) * 100:.0f}%"
         if col == COL_SPEED:
             return f"{format_size(row.speed)}/s" if _sending(item) and row.speed else ""
         if col == COL_ETA:
             return format_duration(row.eta) if _sending(item) else ""
         if col == COL_STATUS:
-            if item.state is UploadState.FAILED and item.error:
-                return f"Failed: {item.error}"
+            if item.state is UploadState.FAILED:
+                return f"{FAILED_PREFIX} — {explain(item.error, item).what}"
             return str(item.state)
         return ""
 
@@ -317,10 +336,11 @@ class QueueModel(QAbstractTableModel):
                            UploadState.WAITING_NETWORK):
                 totals.paused += 1
             if state is not UploadState.CANCELLED:
+                # A failed file's bytes count as not sent: the batch is not 100% done.
                 totals.bytes_total += item.size
                 totals.bytes_done += item.size if state in (UploadState.DONE,
                                                             UploadState.SKIPPED) \
-                    else item.bytes_done
+                    else 0 if state is UploadState.FAILED else item.bytes_done
         return totals
 
 
@@ -346,6 +366,16 @@ class QueueTotals:
         if self.paused:
             parts.append(f"{self.paused} paused")
         return " · ".join(parts)
+
+
+_icons: dict[str, QIcon] = {}
+
+
+def _failed_icon() -> QIcon:
+    if "failed" not in _icons:
+        _icons["failed"] = QApplication.style().standardIcon(
+            QStyle.StandardPixmap.SP_MessageBoxCritical)
+    return _icons["failed"]
 
 
 def _fraction(item: UploadItem) -> float:

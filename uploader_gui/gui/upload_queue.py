@@ -18,6 +18,7 @@ from uploader_gui.gui.signals import emit
 from uploader_gui.gui.queue_model import QueueModel
 from uploader_gui.gui.tasks import TaskRunner
 from uploader_gui.gui.workers import UploadPool
+from uploader_gui.journal.store import Journal
 from uploader_gui.transfer.control import TransferControl
 from uploader_gui.transfer.model import (ConflictPolicy, Destination, ProgressEvent, Rejected,
                                          UploadItem, UploadState)
@@ -57,6 +58,8 @@ class QueueEngine(Protocol):
     def pause(self, upload_id: int) -> None: ...
     def cancel(self, upload_id: int) -> None: ...
     def remove_finished(self) -> int: ...
+    @property
+    def journal(self) -> Journal: ...
     def run(self, upload_id: int, control: TransferControl | None = None,
             on_event: Callable[[ProgressEvent], None] | None = None) -> UploadItem: ...
 
@@ -246,6 +249,18 @@ class UploadQueue(QObject):
             self.model.remove_ids(gone)
 
         self._tasks.submit(self.engine.remove_finished, done, self._report_error)
+
+    def remove(self, upload_ids: Iterable[int]) -> None:
+        """Take finished rows (failed ones too) out of the list and the history."""
+        gone = [i for i in upload_ids if (state := self._state(i)) is not None and state.finished]
+        if not gone:
+            return
+        journal = self.engine.journal
+
+        def done(_: object) -> None:
+            self.model.remove_ids(gone)
+
+        self._tasks.submit(lambda: journal.remove(gone), done, self._report_error)
 
     def set_parallel(self, n: int) -> None:
         self.pool.resize(n)
