@@ -38,6 +38,7 @@ from uploader_gui.gui.settings_dialog import SettingsDialog
 from uploader_gui.gui.sign_in_screen import SignInScreen
 from uploader_gui.gui.tasks import TaskRunner
 from uploader_gui.gui.tray import Tray
+from uploader_gui.gui.waiting_drop import WaitingForDestination
 from uploader_gui.gui.upload_queue import RESUMABLE, RETRYABLE, QueueEngine, UploadQueue
 from uploader_gui.procore.pace_notice import pace_notice
 from uploader_gui.transfer.model import ConflictPolicy, Destination, UploadItem, UploadState
@@ -76,7 +77,6 @@ class MainWindow(QMainWindow):
         self._save_settings = save_settings
         self._environment = environment
         self._client = client
-        self._pending_paths: list[Path] = []
         self._closing = False
         self._is_shut_down = False
         self._failure_notified = False
@@ -183,6 +183,8 @@ class MainWindow(QMainWindow):
         self._pace_timer.timeout.connect(self._update_pace)
         self._pace_timer.start()
         right_layout.addWidget(self.drop_zone)
+        self.waiting_drop = WaitingForDestination(self)
+        right_layout.addWidget(self.waiting_drop)
         self.attention_bar = AttentionBar(self)
         right_layout.addWidget(self.attention_bar)
         right_layout.addWidget(self.table, 1)
@@ -319,6 +321,7 @@ class MainWindow(QMainWindow):
         self.sign_in_screen.settings_clicked.connect(self.open_settings)
         self.model.totals_changed.connect(self._update_sign_in_waiting)
         self.drop_zone.paths_chosen.connect(self.add_paths)
+        self.waiting_drop.confirmed.connect(self._add_to)
         self.drop_zone.refused.connect(lambda lines: self.show_notice(" ".join(lines)))
         self.destination_bar.destination_changed.connect(self._destination_changed)
         self.destination_bar.problem.connect(self.show_notice)
@@ -403,25 +406,24 @@ class MainWindow(QMainWindow):
         if not paths:
             return
         destination = self.destination_bar.destination
-        if destination is None:
-            self._pending_paths.extend(paths)
-            n = len(self._pending_paths)
-            self.show_notice(f"{n} item{'s' if n != 1 else ''} will be added once you choose "
-                             "where they go (on the left).")
+        if destination is None or self.waiting_drop.paths:
+            # Sent only when the person confirms the place (a click may be only a look).
+            self.waiting_drop.add(paths)
             return
+        self._add_to(paths, destination)
+
+    def _add_to(self, paths: Sequence[Path], destination: Destination) -> None:
         conflict = ConflictPolicy(self.settings.conflict_policy)
         self.queue.add_paths(paths, destination, conflict)
 
     def _destination_changed(self, destination: Destination | None) -> None:
+        self.waiting_drop.set_destination(destination)
         if destination is None:
             self.drop_zone.set_ready(False)
             return
         self.drop_zone.set_ready(True, str(destination))
         self.settings.last_destination = destination.to_json()
         self._persist_settings()
-        if self._pending_paths:
-            waiting, self._pending_paths = self._pending_paths, []
-            self.add_paths(waiting)
 
     # -- drag and drop anywhere on the window -------------------------------------------------
 
