@@ -62,61 +62,78 @@ def explain(error: str | None, item: UploadItem | None = None) -> Explanation:
     for needles, step in _OWN:
         if _has(raw, *needles):
             return Explanation(_first_sentence(raw), step)
-    if _has(raw, "procore-uploader login", "sign in", "signed in", "sign-in", "unauthorized",
-            "invalid_grant", "401"):
-        return Explanation("Procore asked you to sign in again.",
-                           "Choose Sign in at the top right; the upload continues afterwards.",
-                           details)
-    if _has(raw, "forbidden", "permission", "not authorized", "accessdenied", "access denied",
-            "403"):
-        return Explanation(f"You don't have permission to add files to {folder}.",
-                           "Ask your Procore administrator for access to it, or choose another "
-                           "folder, then choose Retry.", details)
-    if _has(raw, "signaturedoesnotmatch", "signing method", "request has expired",
-            "expired", "invalidaccesskeyid", "link"):
-        return Explanation("Procore's file storage did not accept the upload link.",
-                           "Choose Retry: the app asks Procore for a new link and continues.",
-                           details)
-    if _has(raw, "gone", "410", "nosuchupload"):
-        return Explanation("Procore stopped waiting for this upload to finish.",
-                           "Choose Retry to send the file again.", details)
-    if _has(raw, "not found", "404", "does not exist", "nosuchbucket", "nosuchkey"):
-        return Explanation(f"{folder} is no longer in Procore (it may have been moved or "
-                           "deleted).",
-                           "Choose another folder on the left and add the file again.", details)
-    if _has(raw, "already exists", "conflict", "409", "has already been taken"):
-        return Explanation(f"A file with this name is already in {folder}.",
-                           "Rename the file on this computer, or add it again and choose "
-                           "\"Upload as a new version\".", details)
-    if _has(raw, "too large", "entitytoolarge", "too small", "entitytoosmall"):
-        return Explanation("Procore did not accept the file's size.",
-                           "Check that the file is complete, then choose Retry; if it fails "
-                           "again, choose Copy details for your Procore administrator.", details)
-    if _has(raw, "too many", "429", "rate limit", "slowdown", "slow down"):
-        return Explanation("Procore asked the app to slow down and the upload ran out of "
-                           "tries.", "Choose Retry in a few minutes.", details)
-    if _has(raw, "certificate", "ssl", "tls"):
-        return Explanation("The connection to Procore could not be checked as safe (a "
-                           "security certificate problem on this network).",
-                           "Ask your IT support to look at this computer's connection, then "
-                           "choose Retry.", details)
-    if _has(raw, "connection", "timed out", "timeout", "unreachable", "network",
-            "name resolution", "reset"):
-        return Explanation("Procore could not be reached.",
-                           "Check the internet connection, then choose Retry.", details)
-    if _has(raw, "500", "502", "503", "504", "internal", "unavailable", "bad gateway",
-            "server error", "internalerror", "unexpected answer", "not json", "malformed",
-            "invalid json"):
-        return Explanation("Procore had a problem on its side.",
-                           "Choose Retry in a few minutes.", details)
-    if _has(raw, "422", "400", "invalid", "unprocessable", "can't be blank", "is not allowed",
-            "validation", "bad request"):
-        return Explanation("Procore did not accept this file as it was sent.",
-                           "Check the file's name, then choose Retry; if it fails again, "
-                           "choose Copy details for your Procore administrator.", details)
+    for needles, what, step in _rules(folder):
+        if _has(raw, *needles):
+            return Explanation(what, step, details)
     return Explanation("The upload did not go through.",
                        "Choose Retry; if it fails again, choose Copy details and send them to "
                        "your Procore administrator.", details)
+
+
+_RETRY_LATER = "Choose Retry in a few minutes."
+_ASK_ADMIN = "choose Copy details and send them to your Procore administrator."
+
+
+def _rules(folder: str) -> tuple[tuple[tuple[str, ...], str, str], ...]:
+    """(words in the error, the app's sentence, the next step), first match wins."""
+    return (
+        (("unexpected page", "redirect"),
+         "The Procore address answered with a web page instead of Procore's data (a wrong "
+         "address, or a proxy or sign-in portal in the way).",
+         "Ask your IT support to check the Procore address in Settings and this network."),
+        (("certificate", "secure connection", "ssl"),
+         "The connection to Procore could not be checked as safe (a security certificate "
+         "problem on this network).",
+         "Ask your IT support to look at this computer's connection, then choose Retry."),
+        (("proxy",),
+         "This network's proxy server did not let the connection to Procore through.",
+         "Ask your IT support to check the proxy settings, then choose Retry."),
+        (("upload link has expired", "request has expired", "policy expired"),
+         "The upload link Procore gave ran out of time.",
+         "Choose Retry: the app asks Procore for a new link and continues."),
+        (("storage service had a problem",),
+         "Procore's file storage had a problem on its side.", _RETRY_LATER),
+        (("storage service refused", "signaturedoesnotmatch", "signing method",
+          "invalidaccesskeyid"),
+         "Procore's file storage did not accept the upload link.",
+         "Choose Retry: the app asks Procore for a new link; if it fails again, " + _ASK_ADMIN),
+        (("procore-uploader login", "sign in", "signed in", "sign-in", "unauthorized",
+          "invalid_grant", "401"),
+         "Procore asked you to sign in again.",
+         "Choose Sign in at the top right; the upload continues afterwards."),
+        (("forbidden", "permission", "not authorized", "access denied", "accessdenied",
+          "403"),
+         f"You don't have permission to add files to {folder}.",
+         "Ask your Procore administrator for access to it, or choose another folder, then "
+         "choose Retry."),
+        (("gone", "410", "nosuchupload", "no longer exists"),
+         "Procore stopped waiting for this upload to finish.",
+         "Choose Retry to send the file again."),
+        (("not found", "404", "does not exist"),
+         f"{folder} is no longer in Procore (it may have been moved or deleted).",
+         "Choose another folder on the left and add the file again."),
+        (("already exists", "conflict", "409", "has already been taken"),
+         f"A file with this name is already in {folder}.",
+         "Rename the file on this computer, or add it again and choose \"Upload as a new "
+         "version\"."),
+        (("too large", "entitytoolarge", "too small", "entitytoosmall"),
+         "Procore did not accept the file's size.",
+         "Check that the file is complete, then choose Retry; if it fails again, " + _ASK_ADMIN),
+        (("too many", "429", "rate limit", "slowdown", "slow down"),
+         "Procore asked the app to slow down and the upload ran out of tries.", _RETRY_LATER),
+        (("connection", "did not answer", "stopped answering", "timed out", "timeout",
+          "unreachable", "network", "name resolution"),
+         "Procore could not be reached.",
+         "Check the internet connection, then choose Retry."),
+        (("500", "502", "503", "504", "internal", "unavailable", "bad gateway",
+          "server error", "problem on its side", "not json", "malformed", "invalid json",
+          "unexpected answer"),
+         "Procore had a problem on its side.", _RETRY_LATER),
+        (("422", "400", "invalid", "unprocessable", "can't be blank", "is not allowed",
+          "validation", "bad request"),
+         "Procore did not accept this file as it was sent.",
+         "Check the file's name, then choose Retry; if it fails again, " + _ASK_ADMIN),
+    )
 
 
 def _first_sentence(text: str) -> str:

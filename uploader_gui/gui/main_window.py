@@ -555,7 +555,8 @@ class MainWindow(QMainWindow):
             self.tasks.submit(lambda: save(*entered),
                               lambda _: self.show_notice("Sign-in settings saved. Choose Sign "
                                                          "in to use them"),
-                              lambda exc: self.show_notice(f"Sign-in settings not saved: {exc}"))
+                              lambda exc: self.show_notice(
+                                  f"Sign-in settings not saved: {_disk_problem(exc)}"))
 
     def apply_settings(self, new: Settings) -> None:
         old = self.settings
@@ -572,7 +573,8 @@ class MainWindow(QMainWindow):
             return
         snapshot, save = self.settings, self._save_settings
         self.tasks.submit(lambda: save(snapshot), None,
-                          lambda exc: self.show_notice(f"Settings could not be saved: {exc}"))
+                          lambda exc: self.show_notice(
+                              f"Settings could not be saved: {_disk_problem(exc)}"))
 
     # -- closing ------------------------------------------------------------------------------
 
@@ -641,3 +643,10 @@ class MainWindow(QMainWindow):
         self.tray.close()
         emit(self.shut_down)
         return ok
+
+
+def _disk_problem(exc: BaseException) -> str:
+    """Why a file of the app's own could not be written, without error numbers."""
+    reason = getattr(exc, "strerror", None) or "the file could not be written"
+    return (f"{reason[:1].lower()}{reason[1:]}. Check that the disk has room and try again; "
+            "if it keeps happening, ask your IT support.")

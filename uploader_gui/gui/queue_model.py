@@ -13,7 +13,7 @@ from PySide6.QtCore import (QAbstractTableModel, QModelIndex, QObject, QPersiste
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QStyle
 
-from uploader_gui.gui.failure_words import explain
+from uploader_gui.gui.failure_words import explain, scrub
 from uploader_gui.gui.signals import emit
 from uploader_gui.transfer.model import ProgressEvent, UploadItem, UploadState
 
@@ -159,7 +159,9 @@ class QueueModel(QAbstractTableModel):
                 why = explain(item.error, item)
                 return f"{why}\n\nDetails: {why.details}" if why.details else str(why)
             if col == COL_STATUS and item.error:
-                return item.error
+                if item.state in (UploadState.WAITING_SIGN_IN, UploadState.WAITING_NETWORK):
+                    return f"{explain(item.error, item)}\n\nDetails: {scrub(item.error)}"
+                return item.error  # the app's own note (renamed, started again, elsewhere)
             if col == COL_NAME:
                 return str(item.path)
             if col == COL_DESTINATION:

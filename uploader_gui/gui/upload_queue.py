@@ -14,6 +14,7 @@ from typing import Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
+from uploader_gui.gui.failure_words import explain
 from uploader_gui.gui.signals import emit
 from uploader_gui.gui.queue_model import QueueModel
 from uploader_gui.gui.tasks import TaskRunner
@@ -319,7 +320,9 @@ class UploadQueue(QObject):
 
     def _report_error(self, exc: BaseException) -> None:
         log.warning("queue operation failed: %s", exc)
-        emit(self.notice, f"Something went wrong: {exc}")
+        why = explain(str(exc))
+        emit(self.notice, f"The list of uploads could not be updated: {why.what} "
+                          f"{why.next_step}")
 
     def _wait_for_network(self) -> None:
         if not self._network_timer.isActive():
