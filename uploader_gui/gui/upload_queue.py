@@ -81,6 +81,13 @@ def describe_add(result: AddOutcome) -> str:
         n = len(result.duplicates)
         parts.append(f"{n} file{'s were' if n != 1 else ' was'} already in the queue for "
                      "this place, so not added again.")
+    left_out = getattr(result, "left_out", [])
+    if left_out:
+        n = len(left_out)
+        names = ", ".join(p.name for p in left_out[:3]) + (", …" if n > 3 else "")
+        parts.append(f"{n} system file{'s' if n != 1 else ''} left out ({names}): Windows, "
+                     "macOS and Office make these by themselves. Drop one on its own to upload "
+                     "it anyway.")
     if result.rejected:
         first = result.rejected[0]
         more = len(result.rejected) - 1

@@ -53,6 +53,8 @@ class AddResult:
     rejected: list[Rejected] = field(default_factory=list)
     #: Items already queued (or already uploaded, unchanged) for the same place.
     duplicates: list[UploadItem] = field(default_factory=list)
+    #: System files (Thumbs.db, ~$ lock files...) found in dropped folders and left out.
+    left_out: list[Path] = field(default_factory=list)
 
 
 class UploadEngine:
@@ -82,7 +84,7 @@ class UploadEngine:
         """Scan dropped paths and queue every file found (disk I/O: not on a GUI thread)."""
         conflict = conflict or ConflictPolicy(self.settings.conflict_policy)
         found = scan(paths)
-        result = AddResult(rejected=list(found.rejected))
+        result = AddResult(rejected=list(found.rejected), left_out=list(found.left_out))
         new: list[UploadItem] = []
         for f in found.files:
             subfolders = f.subfolders

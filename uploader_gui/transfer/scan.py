@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from uploader_gui.transfer.model import Rejected
+from uploader_gui.transfer.system_files import is_system_file
 
 GiB = 1024 ** 3
 #: Procore's per-file limit (as Procore Drive documents it).
@@ -40,6 +41,8 @@ class FoundFile:
 class ScanResult:
     files: list[FoundFile] = field(default_factory=list)
     rejected: list[Rejected] = field(default_factory=list)
+    #: System files found inside dropped folders and left out (see system_files).
+    left_out: list[Path] = field(default_factory=list)
 
 
 def procore_name(name: str) -> str:
@@ -130,6 +133,9 @@ def _scan_one(path: Path, subfolders: tuple[str, ...], result: ScanResult,
             result.rejected.append(Rejected(path, "This folder is empty; there is nothing in it "
                                                   "to upload."))
         for entry in entries:
+            if is_system_file(entry.name) and not entry.is_dir():
+                result.left_out.append(Path(entry.path))
+                continue
             _scan_one(Path(entry.path), folder, result, visited)
         return
 
