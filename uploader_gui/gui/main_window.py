@@ -34,6 +34,7 @@ from uploader_gui.gui.progress_delegate import ProgressDelegate
 from uploader_gui.gui.queue_model import (COL_DESTINATION, COL_NAME, COL_PROGRESS, COL_SIZE,
                                           COL_STATUS, FAILED_PREFIX, QueueModel, Role,
                                           format_size)
+from uploader_gui.gui.same_name import ASK_KEY, SameNameCheck
 from uploader_gui.gui.settings_dialog import SettingsDialog
 from uploader_gui.gui.sign_in_screen import SignInScreen
 from uploader_gui.gui.tasks import TaskRunner
@@ -90,6 +91,11 @@ class MainWindow(QMainWindow):
         self.tasks = TaskRunner(self)
         self.model = QueueModel(self)
         self.queue = UploadQueue(engine, self.model, self.tasks, settings.parallel_files, self)
+        self.same_names = SameNameCheck(
+            self.tasks, self, self.queue.add_paths,
+            lambda: ConflictPolicy(self.settings.conflict_policy),
+            self._remember_conflict_policy, lambda text: self.show_notice(text), engine.items)
+        self.same_names.asking = settings.extra.get(ASK_KEY, True) is not False
         self.tray = Tray(icon or QIcon(), self)
 
         self._build_widgets(demo_folder)
@@ -413,8 +419,13 @@ class MainWindow(QMainWindow):
         self._add_to(paths, destination)
 
     def _add_to(self, paths: Sequence[Path], destination: Destination) -> None:
-        conflict = ConflictPolicy(self.settings.conflict_policy)
-        self.queue.add_paths(paths, destination, conflict)
+        """Queue paths, asking first about files whose names the folder already holds."""
+        self.same_names.add(self._client, paths, destination)
+
+    def _remember_conflict_policy(self, policy: ConflictPolicy) -> None:
+        self.settings.conflict_policy = policy.value
+        self.settings.extra[ASK_KEY] = False
+        self._persist_settings()
 
     def _destination_changed(self, destination: Destination | None) -> None:
         self.waiting_drop.set_destination(destination)
@@ -561,6 +572,7 @@ class MainWindow(QMainWindow):
     def apply_settings(self, new: Settings) -> None:
         old = self.settings
         self.settings = new
+        self.same_names.asking = new.extra.get(ASK_KEY, True) is not False
         self.queue.set_parallel(new.parallel_files)
         self._persist_settings()
         if (old.environment, old.custom_api_base, old.custom_login_base) != \

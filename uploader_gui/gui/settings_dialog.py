@@ -5,11 +5,13 @@ from __future__ import annotations
 import dataclasses
 import logging
 
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
-                               QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog,
+                               QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton,
+                               QSpinBox, QWidget)
 
 from uploader_gui.auth.credentials import DEFAULT_REDIRECT, ClientCredentials
 from uploader_gui.config import ENVIRONMENTS, Settings, log_dir
+from uploader_gui.gui.same_name import ASK_KEY
 from uploader_gui.transfer.model import ConflictPolicy
 
 log = logging.getLogger(__name__)
@@ -48,6 +50,8 @@ class SettingsDialog(QDialog):
         for policy in ConflictPolicy:
             self.conflict.addItem(str(policy), policy.value)
         self.conflict.setCurrentIndex(max(0, self.conflict.findData(settings.conflict_policy)))
+        self.ask_same_name = QCheckBox("Ask me each time, with this as the first choice", self)
+        self.ask_same_name.setChecked(settings.extra.get(ASK_KEY, True) is not False)
         self.environment = QComboBox(self)
         self.environment.setAccessibleName("Procore environment")
         for name, env in ENVIRONMENTS.items():
@@ -77,6 +81,7 @@ class SettingsDialog(QDialog):
         form.addRow("&Files at the same time:", self.parallel)
         form.addRow("&Segment size:", self.segment)
         form.addRow("When the &name exists:", self.conflict)
+        form.addRow("", self.ask_same_name)
         form.addRow("&Environment:", self.environment)
         form.addRow("&API address:", self.api_url)
         form.addRow("Si&gn-in address:", self.login_url)
@@ -144,6 +149,7 @@ class SettingsDialog(QDialog):
         env = self.environment.currentData()
         custom = env == CUSTOM
         extra = dict(self._original.extra)
+        extra[ASK_KEY] = self.ask_same_name.isChecked()
         folder = self.log_folder.text().strip()
         if folder:
             extra[LOG_FOLDER_KEY] = folder
