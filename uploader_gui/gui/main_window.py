@@ -145,6 +145,8 @@ class MainWindow(QMainWindow):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
+        # "A-101 … Rev C.pdf", "Documents / … / Site visits": the ends are what differ.
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.table.verticalHeader().hide()
         # Uniform rows: the view never measures 10,000 rows to lay them out.
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
@@ -332,6 +334,7 @@ class MainWindow(QMainWindow):
         self.destination_bar.destination_changed.connect(self._destination_changed)
         self.destination_bar.problem.connect(self.show_notice)
         self.queue.notice.connect(self.show_notice)
+        self.queue.added.connect(self._show_added)
         self.queue.item_failed.connect(self._item_failed)
         self.queue.batch_finished.connect(self._batch_finished)
         self.attention_bar.retry_all.connect(lambda: self.queue.retry(self._failed_ids()))
@@ -435,6 +438,15 @@ class MainWindow(QMainWindow):
         self.drop_zone.set_ready(True, str(destination))
         self.settings.last_destination = destination.to_json()
         self._persist_settings()
+
+    def _show_added(self, result: Any) -> None:
+        """Scroll to the rows a drop just added."""
+        items = getattr(result, "items", [])
+        if not items:
+            return
+        row = self.model.row_of(items[-1].id)
+        if row is not None:
+            self.table.scrollTo(self.proxy.mapFromSource(self.model.index(row, 0)))
 
     # -- drag and drop anywhere on the window -------------------------------------------------
 

@@ -15,7 +15,8 @@ from PySide6.QtWidgets import QApplication, QStyle
 
 from uploader_gui.gui.failure_words import explain, scrub
 from uploader_gui.gui.signals import emit
-from uploader_gui.transfer.model import ProgressEvent, UploadItem, UploadState
+from uploader_gui.transfer.model import (DestinationKind, ProgressEvent, UploadItem,
+                                         UploadState)
 
 log = logging.getLogger(__name__)
 
@@ -178,7 +179,7 @@ class QueueModel(QAbstractTableModel):
         if col == COL_SIZE:
             return format_size(item.size)
         if col == COL_DESTINATION:
-            return item.where
+            return within_project(item)
         if col == COL_PROGRESS:
             if item.state in NOT_SENT:
                 return "Not uploaded"
@@ -314,6 +315,9 @@ class QueueModel(QAbstractTableModel):
         index = self._row_of.get(upload_id)
         return None if index is None else self._rows[index].item
 
+    def row_of(self, upload_id: int) -> int | None:
+        return self._row_of.get(upload_id)
+
     def item_at(self, row: int) -> UploadItem:
         return self._rows[row].item
 
@@ -378,6 +382,15 @@ def _failed_icon() -> QIcon:
         _icons["failed"] = QApplication.style().standardIcon(
             QStyle.StandardPixmap.SP_MessageBoxCritical)
     return _icons["failed"]
+
+
+def within_project(item: UploadItem) -> str:
+    """Where the file goes, from the project down ("Documents / Drawings / Rev C"): the
+    project's name is the same on every row and would push the part that differs out of view."""
+    where = item.where
+    if item.destination.kind is not DestinationKind.COMPANY_FOLDER and " / " in where:
+        return where.split(" / ", 1)[1]
+    return where
 
 
 def _fraction(item: UploadItem) -> float:
