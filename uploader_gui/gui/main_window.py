@@ -379,6 +379,15 @@ class MainWindow(QMainWindow):
             self.tasks.submit(me, lambda info: self._show_user(info, env),
                               lambda exc: log.info("could not read the signed-in user: %s", exc))
 
+    @property
+    def signed_in(self) -> bool:
+        return self._client is not None
+
+    @property
+    def environment_label(self) -> str:
+        """Which Procore the window talks to, as shown beside the account."""
+        return self._environment
+
     def _check_client_id(self) -> None:
         """Whether a sign-in can start (the app's Client ID is known), read off the GUI thread."""
         def found(credentials: ClientCredentials | None) -> None:
