@@ -221,7 +221,10 @@ class MainWindow(QMainWindow):
         self.overall_bar.setRange(0, 1000)
         self.overall_bar.setMaximumWidth(220)
         self.overall_bar.setFormat("%p%")
+        self.progress_label = QLabel(self)
+        self.progress_label.setAccessibleName("Total sent and time left")
         status.addWidget(self.counts_label, 1)
+        status.addPermanentWidget(self.progress_label)
         status.addPermanentWidget(self.speed_label)
         status.addPermanentWidget(self.overall_bar)
         self._update_totals()
@@ -528,7 +531,10 @@ class MainWindow(QMainWindow):
     def _update_totals(self) -> None:
         totals = self.model.totals()
         self.counts_label.setText(str(totals))
-        self.speed_label.setText(f"{format_size(totals.speed)}/s" if totals.uploading else "")
+        self.progress_label.setText(totals.progress_text())
+        # No speed while nothing is moving: "0 bytes/s" reads as broken.
+        self.speed_label.setText(f"{format_size(totals.speed)}/s"
+                                 if totals.uploading and totals.speed > 0 else "")
         self.overall_bar.setValue(int(totals.fraction * 1000))
         self.tray.set_status(str(totals))
         self.attention_bar.set_count(totals.failed)

@@ -338,9 +338,12 @@ class QueueModel(QAbstractTableModel):
                 totals.done += 1
             elif state is UploadState.FAILED:
                 totals.failed += 1
-            elif state in (UploadState.PAUSED, UploadState.WAITING_SIGN_IN,
-                           UploadState.WAITING_NETWORK):
+            elif state is UploadState.PAUSED:
                 totals.paused += 1
+            elif state is UploadState.WAITING_NETWORK:
+                totals.waiting_network += 1
+            elif state is UploadState.WAITING_SIGN_IN:
+                totals.waiting_sign_in += 1
             if state is not UploadState.CANCELLED:
                 # A failed file's bytes count as not sent: the batch is not 100% done.
                 totals.bytes_total += item.size
@@ -353,11 +356,12 @@ class QueueModel(QAbstractTableModel):
 class QueueTotals:
     """Counts shown in the status bar."""
 
-    __slots__ = ("queued", "uploading", "done", "failed", "paused", "speed", "bytes_done",
-                 "bytes_total", "when")
+    __slots__ = ("queued", "uploading", "done", "failed", "paused", "waiting_network",
+                 "waiting_sign_in", "speed", "bytes_done", "bytes_total", "when")
 
     def __init__(self) -> None:
         self.queued = self.uploading = self.done = self.failed = self.paused = 0
+        self.waiting_network = self.waiting_sign_in = 0
         self.speed = 0.0
         self.bytes_done = self.bytes_total = 0
         self.when = time.monotonic()
@@ -370,8 +374,36 @@ class QueueTotals:
         parts = [f"{self.queued} queued", f"{self.uploading} uploading", f"{self.done} done",
                  f"{self.failed} failed"]
         if self.paused:
-            parts.append(f"{self.paused} paused")
+            parts.append(f"{self.paused} paused by you")
+        if self.waiting_network:
+            parts.append(f"{self.waiting_network} waiting for the connection")
+        if self.waiting_sign_in:
+            parts.append(f"{self.waiting_sign_in} waiting for sign-in")
         return " · ".join(parts)
+
+    @property
+    def unsent(self) -> int:
+        """Bytes of the files still to go (failed and cancelled ones left out)."""
+        return max(0, self.bytes_total - self.bytes_done)
+
+    def progress_text(self) -> str:
+        """"120.0 MB of 447.0 MB · about 3 min left" while bytes move, else ""."""
+        if not self.uploading or not self.bytes_total:
+            return ""
+        text = f"{format_size(self.bytes_done)} of {format_size(self.bytes_total)}"
+        if self.speed > 0:
+            text += f" · about {_about(self.unsent / self.speed)} left"
+        return text
+
+
+def _about(seconds: float) -> str:
+    """Time left as people say it: seconds under two minutes, else whole minutes or hours."""
+    if seconds < 120:
+        return f"{max(1, round(seconds))} s"
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60:02d} min"
 
 
 _icons: dict[str, QIcon] = {}

@@ -301,6 +301,8 @@ class UploadQueue(QObject):
             if self._network_wait != NETWORK_RETRY_FIRST or self._network_timer.isActive():
                 emit(self.notice, "The connection to Procore is back: the uploads that waited "
                                   "for it continue.")
+                self._network_timer.stop()
+                self._connection_back()
             self._network_wait = NETWORK_RETRY_FIRST  # Procore answers again
         elif item.state is UploadState.WAITING_NETWORK:
             self._wait_for_network()
@@ -320,6 +322,8 @@ class UploadQueue(QObject):
 
     @Slot()
     def _on_drained(self) -> None:
+        if any(it.state in RESUMABLE for it in self.model.items()):
+            return  # paused or waiting files: the batch has stopped, not finished
         done, failed = self._batch_done, self._batch_failed
         self._batch_done = self._batch_failed = 0
         if done or failed:
@@ -342,7 +346,13 @@ class UploadQueue(QObject):
 
     @Slot()
     def _retry_waiting_for_network(self) -> None:
+        """One waiting file tries the connection; the others stay "waiting for the connection"
+        (rather than cycling through Queued and Preparing) until it gets through."""
         self._network_wait = min(self._network_wait * 2, NETWORK_RETRY_LONGEST)
+        waiting = [it.id for it in self.model.items() if it.state is UploadState.WAITING_NETWORK]
+        self.resume(waiting[:1])
+
+    def _connection_back(self) -> None:
         self.resume([it.id for it in self.model.items()
                      if it.state is UploadState.WAITING_NETWORK])
 
