@@ -14,7 +14,7 @@ from typing import Any
 from PySide6.QtCore import QItemSelection, QSortFilterProxyModel, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (QAction, QCloseEvent, QDesktopServices, QDragEnterEvent,
                            QDragLeaveEvent, QDragMoveEvent, QDropEvent, QGuiApplication, QIcon,
-                           QKeySequence)
+                           QKeySequence, QResizeEvent)
 from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QMainWindow, QMenu,
                                QMessageBox, QProgressBar, QPushButton, QSplitter,
                                QStackedWidget, QStyle, QTableView, QToolBar, QVBoxLayout,
@@ -31,11 +31,12 @@ from uploader_gui.gui.drop_zone import DropZone
 from uploader_gui.gui.failure_words import details_for, explain
 from uploader_gui.gui.menus import add_menu, put_account_in_menu_bar
 from uploader_gui.gui.progress_delegate import ProgressDelegate
-from uploader_gui.gui.queue_model import (COL_DESTINATION, COL_NAME, COL_PROGRESS, COL_SIZE,
-                                          COL_STATUS, FAILED_PREFIX, QueueModel, Role,
+from uploader_gui.gui.queue_model import (COL_DESTINATION, COL_ETA, COL_NAME, COL_PROGRESS,
+                                          COL_SIZE, COL_SPEED, COL_STATUS, FAILED_PREFIX, QueueModel, Role,
                                           format_size)
 from uploader_gui.gui.same_name import ASK_KEY, SameNameCheck
 from uploader_gui.gui.settings_dialog import SettingsDialog
+from uploader_gui.gui.status_delegate import StatusDelegate
 from uploader_gui.gui.sign_in_screen import SignInScreen
 from uploader_gui.gui.tasks import TaskRunner
 from uploader_gui.gui.tray import Tray
@@ -45,6 +46,10 @@ from uploader_gui.procore.pace_notice import pace_notice
 from uploader_gui.transfer.model import ConflictPolicy, Destination, UploadItem, UploadState
 
 log = logging.getLogger(__name__)
+
+#: Below this queue width the per-file speed and time left columns are hidden.
+NARROW_QUEUE = 900
+MIN_STATUS_WIDTH = 140
 
 
 class CloseChoice(enum.Enum):
@@ -156,9 +161,13 @@ class MainWindow(QMainWindow):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for col, width in ((COL_NAME, 220), (COL_SIZE, 80), (COL_DESTINATION, 200),
-                           (COL_PROGRESS, 120)):
+        self.table.setItemDelegateForColumn(COL_STATUS, StatusDelegate(self.table))
+        for col, width in ((COL_NAME, 200), (COL_SIZE, 70), (COL_DESTINATION, 170),
+                           (COL_PROGRESS, 110), (COL_STATUS, 240), (COL_SPEED, 80),
+                           (COL_ETA, 80)):
             header.resizeSection(col, width)
+        # The state stays in view in a small window: speed and time left give way first.
+        header.moveSection(header.visualIndex(COL_STATUS), header.visualIndex(COL_PROGRESS) + 1)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
 
         right = QWidget(self)
@@ -459,6 +468,18 @@ class MainWindow(QMainWindow):
         row = self.model.row_of(items[-1].id)
         if row is not None:
             self.table.scrollTo(self.proxy.mapFromSource(self.model.index(row, 0)))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        # Narrow: per-file speed and time left give way (the status bar keeps the totals).
+        narrow = self.table.viewport().width() < NARROW_QUEUE
+        for col in (COL_SPEED, COL_ETA):
+            if self.table.isColumnHidden(col) != narrow:
+                self.table.setColumnHidden(col, narrow)
+        if narrow:  # and the status takes what is left, so it ends inside the view
+            header = self.table.horizontalHeader()
+            left = self.table.viewport().width() - header.sectionPosition(COL_STATUS)
+            header.resizeSection(COL_STATUS, max(MIN_STATUS_WIDTH, left))
 
     # -- drag and drop anywhere on the window -------------------------------------------------
 
