@@ -30,6 +30,7 @@ from uploader_gui.gui.destination_bar import Browses, DestinationBar
 from uploader_gui.gui.drop_zone import DropZone
 from uploader_gui.gui.failure_words import details_for, explain
 from uploader_gui.gui.menus import add_menu, put_account_in_menu_bar
+from uploader_gui.gui.notice_bar import NoticeBar
 from uploader_gui.gui.progress_delegate import ProgressDelegate
 from uploader_gui.gui.queue_model import (COL_DESTINATION, COL_ETA, COL_NAME, COL_PROGRESS,
                                           COL_SIZE, COL_SPEED, COL_STATUS, FAILED_PREFIX, QueueModel, Role,
@@ -110,13 +111,7 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.tray.show()
 
-        remembered = None
-        if settings.last_destination:
-            try:
-                remembered = Destination.from_json(settings.last_destination)
-            except (KeyError, ValueError, TypeError):
-                log.warning("the remembered destination is unreadable; choose it again")
-        self.set_client(client, remembered)
+        self.set_client(client, self._remembered_destination())
         # A damaged list of uploads was moved aside when it was opened: say so.
         recovered = engine.journal.recovery_notice()
         if recovered:
@@ -129,12 +124,8 @@ class MainWindow(QMainWindow):
         self.destination_bar = DestinationBar(self.tasks, self)
         self.destination_bar.setMinimumWidth(260)
         self.drop_zone = DropZone(self)
-        self.notice_label = QLabel(self)
-        self.notice_label.setObjectName("notice")
-        self.notice_label.setWordWrap(True)
-        self.notice_label.setAccessibleName("Message")
-        self.notice_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.notice_label.hide()
+        self.notice_bar = NoticeBar(self)
+        self.notice_label = self.notice_bar.label
 
         self.proxy = QSortFilterProxyModel(self)
         self.proxy.setSourceModel(self.model)
@@ -187,7 +178,7 @@ class MainWindow(QMainWindow):
             self.demo_banner: QLabel | None = banner
         else:
             self.demo_banner = None
-        right_layout.addWidget(self.notice_label)
+        right_layout.addWidget(self.notice_bar)
         # While Procore's rate limit holds requests back, say so (the rows would look stuck).
         self.pace_label = QLabel(self)
         self.pace_label.setObjectName("notice")
@@ -311,6 +302,10 @@ class MainWindow(QMainWindow):
             else:
                 toolbar.addAction(action)
         self.addToolBar(toolbar)
+        for action in toolbar.actions():  # Tab reaches the toolbar, not only the mouse
+            button = toolbar.widgetForAction(action)
+            if button is not None and not action.isSeparator():
+                button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
 
         self.toolbar = toolbar
         self.account_label = QLabel(self)
@@ -370,8 +365,20 @@ class MainWindow(QMainWindow):
 
     # -- account ------------------------------------------------------------------------------
 
+    def _remembered_destination(self) -> Destination | None:
+        if not self.settings.last_destination:
+            return None
+        try:
+            return Destination.from_json(self.settings.last_destination)
+        except (KeyError, ValueError, TypeError):
+            log.warning("the remembered destination is unreadable; choose it again")
+            return None
+
     def set_client(self, client: Browses | None, remembered: Destination | None = None) -> None:
-        """Use a (new) signed-in client, or None when signed out."""
+        """Use a (new) signed-in client, or None when signed out. Signing in again comes back
+        to the folder chosen last."""
+        if client is not None and remembered is None:
+            remembered = self._remembered_destination()
         self._client = client
         self.destination_bar.set_client(client, remembered)
         env = f" · {self._environment}" if self._environment else ""
@@ -538,8 +545,7 @@ class MainWindow(QMainWindow):
     # -- status -------------------------------------------------------------------------------
 
     def show_notice(self, text: str) -> None:
-        self.notice_label.setText(text)
-        self.notice_label.setVisible(bool(text))
+        self.notice_bar.show_text(text)
 
     def _update_pace(self) -> None:
         """Once a second: what the client's pacer holds back (a lock, no I/O)."""
