@@ -54,3 +54,14 @@ def test_signing_out_and_in_keeps_the_chosen_folder(qtbot: QtBot, demo: Any,
     window.set_client(parts.client)
     assert window.destination_bar.destination == chosen
     qtbot.waitUntil(lambda: window.drop_zone.add_files_button.isEnabled())
+
+
+def test_the_account_name_is_shown_whole(qtbot: QtBot, make_window: Any) -> None:
+    parts: WindowParts = make_window()
+    window = parts.window
+    label = window.account_label
+    qtbot.waitUntil(lambda: "Signed in as" in label.text(), timeout=10_000)
+    qtbot.waitUntil(lambda: label.width() >= label.fontMetrics().horizontalAdvance(label.text()),
+                    timeout=2000)
+    corner = window.account_corner
+    assert corner.geometry().right() <= window.menuBar().width()

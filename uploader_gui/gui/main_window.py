@@ -29,7 +29,7 @@ from uploader_gui.gui.attention_bar import AttentionBar
 from uploader_gui.gui.destination_bar import Browses, DestinationBar
 from uploader_gui.gui.drop_zone import DropZone
 from uploader_gui.gui.failure_words import details_for, explain
-from uploader_gui.gui.menus import add_menu, put_account_in_menu_bar
+from uploader_gui.gui.menus import add_menu, fit_corner, put_account_in_menu_bar
 from uploader_gui.gui.notice_bar import NoticeBar
 from uploader_gui.gui.progress_delegate import ProgressDelegate
 from uploader_gui.gui.queue_model import (COL_DESTINATION, COL_ETA, COL_NAME, COL_PROGRESS,
@@ -385,14 +385,14 @@ class MainWindow(QMainWindow):
         self.pages.setCurrentWidget(self.uploads_page if client is not None
                                     else self.sign_in_screen)
         if client is None:
-            self.account_label.setText(f"Not signed in{env}")
+            self._account_text(f"Not signed in{env}")
             self.account_button.setText("Sign &in")
             self.account_button.setAccessibleName("Sign in to Procore")
             self._check_client_id()
             return
         self.account_button.setText("Sign &out")
         self.account_button.setAccessibleName("Sign out of Procore")
-        self.account_label.setText(f"Signed in{env}")
+        self._account_text(f"Signed in{env}")
         me = getattr(client, "me", None)
         if me is not None:
             self.tasks.submit(me, lambda info: self._show_user(info, env),
@@ -415,9 +415,13 @@ class MainWindow(QMainWindow):
         self.tasks.submit(self.credentials_in_use, found,
                           lambda exc: self.sign_in_screen.set_has_client_id(False))
 
+    def _account_text(self, text: str) -> None:
+        self.account_label.setText(text)
+        fit_corner(self)
+
     def _show_user(self, info: dict[str, Any], env: str) -> None:
         name = info.get("name") or info.get("login") or "unknown user"
-        self.account_label.setText(f"Signed in as {name}{env}")
+        self._account_text(f"Signed in as {name}{env}")
 
     def _update_sign_in_waiting(self) -> None:
         if self._client is None:

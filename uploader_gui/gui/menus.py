@@ -32,3 +32,15 @@ def put_account_in_menu_bar(window: QMainWindow, *widgets: QWidget) -> QWidget:
         layout.addWidget(widget)
     window.menuBar().setCornerWidget(corner, Qt.Corner.TopRightCorner)
     return corner
+
+
+def fit_corner(window: QMainWindow) -> None:
+    """Give the menu bar's corner widget room for its new text (the menu bar only lays it out
+    when the bar itself is resized)."""
+    bar = window.menuBar()
+    corner = bar.cornerWidget(Qt.Corner.TopRightCorner)
+    if corner is None:
+        return
+    corner.adjustSize()
+    bar.resize(bar.width() - 1, bar.height())  # a resize makes the bar place the corner again
+    bar.resize(window.width(), bar.height())
