@@ -31,6 +31,7 @@ from uploader_gui.gui.drop_zone import DropZone
 from uploader_gui.gui.failure_words import details_for, explain
 from uploader_gui.gui.menus import add_menu, fit_corner, put_account_in_menu_bar
 from uploader_gui.gui.notice_bar import NoticeBar
+from uploader_gui.gui.pace_line import pace_line
 from uploader_gui.gui.progress_delegate import ProgressDelegate
 from uploader_gui.gui.queue_model import (COL_DESTINATION, COL_ETA, COL_NAME, COL_PROGRESS,
                                           COL_SIZE, COL_SPEED, COL_STATUS, FAILED_PREFIX, QueueModel, Role,
@@ -43,7 +44,6 @@ from uploader_gui.gui.tasks import TaskRunner
 from uploader_gui.gui.tray import Tray
 from uploader_gui.gui.waiting_drop import WaitingForDestination
 from uploader_gui.gui.upload_queue import RESUMABLE, RETRYABLE, QueueEngine, UploadQueue
-from uploader_gui.procore.pace_notice import pace_notice
 from uploader_gui.transfer.model import ConflictPolicy, Destination, UploadItem, UploadState
 
 log = logging.getLogger(__name__)
@@ -553,8 +553,9 @@ class MainWindow(QMainWindow):
 
     def _update_pace(self) -> None:
         """Once a second: what the client's pacer holds back (a lock, no I/O)."""
-        notice = pace_notice(getattr(self._client, "pacer", None))
-        text = notice.text if notice is not None else ""
+        totals = self.model.totals()
+        text = pace_line(getattr(self._client, "pacer", None),
+                         totals.queued + totals.uploading)
         if text != self.pace_label.text():
             self.pace_label.setText(text)
             self.pace_label.setVisible(bool(text))
