@@ -115,3 +115,15 @@ def test_pause_all_is_not_announced_as_a_finished_batch(
         qtbot.waitUntil(lambda: not window.queue.busy, timeout=10_000)
     assert "uploaded" not in window.statusBar().currentMessage()
     assert "1 paused by you" in window.counts_label.text()
+
+
+def test_a_batch_still_ends_with_its_message_when_older_uploads_stay_paused(
+        qtbot: QtBot, demo: Any, sandbox: Any, make_window: Any, tmp_path: Path) -> None:
+    parts: WindowParts = make_window(destination=documents_destination(demo))
+    window = parts.window
+    older = make_item(10_000, tmp_path, state=UploadState.PAUSED, name="from yesterday.pdf")
+    window.model.add_items([older])  # paused by the person in an earlier session
+    (tmp_path / "today.pdf").write_bytes(b"today")
+    with qtbot.waitSignal(window.queue.batch_finished, timeout=20_000) as finished:
+        window.add_paths([tmp_path / "today.pdf"])
+    assert finished.args == [1, 0]

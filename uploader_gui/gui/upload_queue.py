@@ -140,6 +140,7 @@ class UploadQueue(QObject):
         self.pool.drained.connect(self._on_drained)
         self._batch_done = 0
         self._batch_failed = 0
+        self._batch_stopped = False
         self._adding = 0
         # Uploads waiting for the connection are tried again by this timer (see
         # _wait_for_network); the wait doubles while Procore stays out of reach.
@@ -198,6 +199,8 @@ class UploadQueue(QObject):
         ids = [i for i in upload_ids if self._state(i) is not None
                and not self._state(i).finished and self._state(i) is not UploadState.PAUSED]
         waiting = self.pool.pause(ids)
+        if waiting:
+            self._batch_stopped = True
         self._record_stop(waiting, UploadState.PAUSED, self.engine.pause)
 
     def cancel(self, upload_ids: Iterable[int]) -> None:
@@ -293,6 +296,8 @@ class UploadQueue(QObject):
     @Slot(object)
     def _on_finished(self, item: UploadItem) -> None:
         self.model.update_item(item)
+        if item.state in RESUMABLE:
+            self._batch_stopped = True
         if item.state is UploadState.FAILED:
             self._batch_failed += 1
             emit(self.item_failed, item)
@@ -322,8 +327,11 @@ class UploadQueue(QObject):
 
     @Slot()
     def _on_drained(self) -> None:
-        if any(it.state in RESUMABLE for it in self.model.items()):
-            return  # paused or waiting files: the batch has stopped, not finished
+        if self._batch_stopped:
+            # Files of this batch were paused or wait (connection, sign-in): it has stopped,
+            # not finished; the count goes on when they continue.
+            self._batch_stopped = False
+            return
         done, failed = self._batch_done, self._batch_failed
         self._batch_done = self._batch_failed = 0
         if done or failed:
