@@ -70,3 +70,30 @@ def test_help_menu_has_the_guide_the_log_folder_and_details_without_secrets(
     assert "abc123secret" not in copied and "AKIA" not in copied
     token = parts.client.tokens.access_token()
     assert token not in copied
+
+
+def test_notifications_are_an_everyday_setting_that_turns_them_off(
+        qtbot: QtBot, demo: Any, sandbox: Any, make_window: Any, tmp_path: Path) -> None:
+    from tests.gui.conftest import documents_destination
+    from uploader_gui.gui.tray import NOTIFY_KEY
+
+    dialog = SettingsDialog(Settings(), credentials=None, credentials_editable=True)
+    qtbot.addWidget(dialog)
+    assert dialog.everyday_page.isAncestorOf(dialog.notify) and dialog.notify.isChecked()
+    dialog.notify.setChecked(False)
+    chosen = dialog.settings()
+    assert chosen.extra[NOTIFY_KEY] is False
+
+    parts: WindowParts = make_window(destination=documents_destination(demo))
+    window = parts.window
+    window.apply_settings(chosen)
+    (tmp_path / "quiet.pdf").write_bytes(b"quiet")
+    with qtbot.waitSignal(window.queue.batch_finished, timeout=20_000):
+        window.add_paths([tmp_path / "quiet.pdf"])
+    assert list(window.tray.messages) == []
+    on = Settings(**{**chosen.__dict__, "extra": {**chosen.extra, NOTIFY_KEY: True}})
+    window.apply_settings(on)
+    (tmp_path / "told.pdf").write_bytes(b"told")
+    with qtbot.waitSignal(window.queue.batch_finished, timeout=20_000):
+        window.add_paths([tmp_path / "told.pdf"])
+    assert [title for title, _ in window.tray.messages] == ["Uploads finished"]

@@ -41,7 +41,7 @@ from uploader_gui.gui.settings_dialog import SettingsDialog
 from uploader_gui.gui.status_delegate import StatusDelegate
 from uploader_gui.gui.sign_in_screen import SignInScreen
 from uploader_gui.gui.tasks import TaskRunner
-from uploader_gui.gui.tray import Tray
+from uploader_gui.gui.tray import NOTIFY_KEY, Tray
 from uploader_gui.gui.waiting_drop import WaitingForDestination
 from uploader_gui.gui.upload_queue import RESUMABLE, RETRYABLE, QueueEngine, UploadQueue
 from uploader_gui.transfer.model import ConflictPolicy, Destination, UploadItem, UploadState
@@ -103,6 +103,7 @@ class MainWindow(QMainWindow):
             self._remember_conflict_policy, lambda text: self.show_notice(text), engine.items)
         self.same_names.asking = settings.extra.get(ASK_KEY, True) is not False
         self.tray = Tray(icon or QIcon(), self)
+        self.tray.notifications = settings.extra.get(NOTIFY_KEY, True) is not False
 
         self._build_widgets(demo_folder)
         self._build_actions()
@@ -632,6 +633,7 @@ class MainWindow(QMainWindow):
         old = self.settings
         self.settings = new
         self.same_names.asking = new.extra.get(ASK_KEY, True) is not False
+        self.tray.notifications = new.extra.get(NOTIFY_KEY, True) is not False
         self.queue.set_parallel(new.parallel_files)
         self._persist_settings()
         if (old.environment, old.custom_api_base, old.custom_login_base) != \

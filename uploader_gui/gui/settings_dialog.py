@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
 from uploader_gui.auth.credentials import DEFAULT_REDIRECT, ClientCredentials
 from uploader_gui.config import ENVIRONMENTS, Settings, log_dir
 from uploader_gui.gui.same_name import ASK_KEY
+from uploader_gui.gui.tray import NOTIFY_KEY
 from uploader_gui.transfer.model import ConflictPolicy
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,9 @@ class SettingsDialog(QDialog):
         for policy in ConflictPolicy:
             self.conflict.addItem(str(policy), policy.value)
         self.conflict.setCurrentIndex(max(0, self.conflict.findData(settings.conflict_policy)))
+        self.notify = QCheckBox("Show a notification when uploads finish or need attention",
+                                self)
+        self.notify.setChecked(settings.extra.get(NOTIFY_KEY, True) is not False)
         self.ask_same_name = QCheckBox("Ask me each time, with this as the first choice", self)
         self.ask_same_name.setChecked(settings.extra.get(ASK_KEY, True) is not False)
         self.environment = QComboBox(self)
@@ -84,6 +88,7 @@ class SettingsDialog(QDialog):
         form.addRow("When the &name exists:", self.conflict)
         form.addRow("", self.ask_same_name)
         form.addRow("&Files at the same time:", self.parallel)
+        form.addRow("Notifications:", self.notify)
         advanced = QWidget(self)
         more = QFormLayout(advanced)
         more.addRow(QLabel("Set up by your Procore administrator or IT support; most people "
@@ -164,6 +169,7 @@ class SettingsDialog(QDialog):
         custom = env == CUSTOM
         extra = dict(self._original.extra)
         extra[ASK_KEY] = self.ask_same_name.isChecked()
+        extra[NOTIFY_KEY] = self.notify.isChecked()
         folder = self.log_folder.text().strip()
         if folder:
             extra[LOG_FOLDER_KEY] = folder
