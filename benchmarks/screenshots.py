@@ -1,8 +1,10 @@
-"""Screenshots of the main window for the docs: empty, uploading, finished with a failure.
+"""Screenshots of the window for the docs: the sign-in screen, empty, a folder dropped,
+uploading, finished with a failure and its summary line, the same-name question, a small window.
 
     python benchmarks/screenshots.py [OUT_DIR]      # default docs/screenshots
 
-Runs the real window against the sandbox (offscreen unless QT_QPA_PLATFORM says otherwise).
+Runs the real window against the sandbox (offscreen unless QT_QPA_PLATFORM says otherwise;
+with QT_QPA_PLATFORM=xcb under Xvfb the window is a real X11 window).
 """
 
 from __future__ import annotations
@@ -17,7 +19,11 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from uploader_gui.auth.credentials import ClientCredentials  # noqa: E402
 from uploader_gui.config import Settings  # noqa: E402
+from uploader_gui.gui.same_name import SameNameDialog  # noqa: E402
+from uploader_gui.gui.about_dialog import add_help_menu  # noqa: E402
+from uploader_gui.gui.help_menu import add_guides  # noqa: E402
 from uploader_gui.gui.icons import app_icon  # noqa: E402
 from uploader_gui.gui.main_window import MainWindow  # noqa: E402
 from uploader_gui.journal.store import Journal  # noqa: E402
@@ -37,6 +43,12 @@ def pump(app: QApplication, predicate, timeout: float = 60) -> None:  # type: ig
             raise TimeoutError("the window did not get there in time")
         app.processEvents()
         time.sleep(0.01)
+
+
+def settle(app: QApplication, seconds: float = 0.3) -> None:
+    """A few redraw ticks, so the status bar has caught up with the rows."""
+    end = time.monotonic() + seconds
+    pump(app, lambda: time.monotonic() > end)
 
 
 def main() -> int:
@@ -63,13 +75,49 @@ def main() -> int:
         client = ProcoreClient(sandbox.api_url, tokens)
         journal = Journal.open(tmp / "journal.sqlite3")
         engine = UploadEngine(client, journal, settings, identity=str(demo.user_id))
+        signed_out = MainWindow(engine, None, settings, environment="Sandbox", icon=app_icon())
+        signed_out.credentials_in_use = lambda: ClientCredentials(
+            "client-id", "secret", "http://localhost:8765/callback")
+        signed_out.set_client(None)
+        add_guides(signed_out, signed_out.menuBar().actions()[-1].menu(),
+                   add_help_menu(signed_out))
+        signed_out.resize(1280, 720)
+        signed_out.show()
+        pump(app, lambda: signed_out.sign_in_screen.hint.isVisible())
+        signed_out.grab().save(str(out / "sign-in.png"))
+        signed_out.shutdown(10_000)
+        signed_out.close()
+        signed_out.deleteLater()
+        app.processEvents()
+
         window = MainWindow(engine, client, settings, environment="Sandbox", icon=app_icon())
+        about = add_help_menu(window)  # as the app builds it
+        add_guides(window, window.menuBar().actions()[-1].menu(), about)
         window.resize(1280, 720)
         window.show()
         try:
             pump(app, lambda: "Signed in as" in window.account_label.text()
                  and window.destination_bar.destination is not None)
             window.grab().save(str(out / "empty.png"))
+
+            folder = tmp / "Bid package"
+            (folder / "Specifications").mkdir(parents=True)
+            for system in ("Thumbs.db", "desktop.ini", "~$Bid form.docx"):
+                (folder / system).write_bytes(b"made by the system")
+            for doc in ("Bid form.docx", "Drawing list.xlsx", "Specifications/03 30 00 "
+                        "Cast-in-place concrete Rev C.pdf", "Specifications/05 12 00 "
+                        "Structural steel framing Rev B.pdf"):
+                (folder / doc).write_bytes(os.urandom(200_000))
+            window.add_paths([folder])
+            pump(app, lambda: window.model.rowCount() == 4 and all(
+                it.state.finished for it in window.model.items()), 60)
+            pump(app, lambda: "left out" in window.notice_label.text())
+            settle(app)
+            window.grab().save(str(out / "folder-drop.png"))
+            window.queue.remove_finished()
+            pump(app, lambda: window.model.rowCount() == 0)
+            window.statusBar().clearMessage()
+            window.show_notice("")
 
             files = tmp / "files"
             files.mkdir()
@@ -96,7 +144,19 @@ def main() -> int:
                     window.model.index(failed[0], 0)).row())
             end = time.monotonic() + 0.3
             pump(app, lambda: time.monotonic() > end)
+            pump(app, lambda: window.attention_bar.isVisible())
             window.grab().save(str(out / "finished-with-failure.png"))
+            window.resize(1024, 600)
+            end = time.monotonic() + 0.3
+            pump(app, lambda: time.monotonic() > end)
+            window.grab().save(str(out / "small-window.png"))
+
+            question = SameNameDialog("A-101 Site plan.pdf", "Drawings", 2, window)
+            question.show()
+            app.processEvents()
+            question.grab().save(str(out / "same-name.png"))
+            question.close()
+            question.deleteLater()
         finally:
             window.shutdown(10_000)
             window.close()
@@ -105,7 +165,8 @@ def main() -> int:
             engine.close()
             journal.close()
             client.close()
-    for shot in ("empty", "uploading", "finished-with-failure"):
+    for shot in ("sign-in", "empty", "folder-drop", "uploading", "finished-with-failure",
+                 "small-window", "same-name"):
         print(out / f"{shot}.png")
     return 0
 

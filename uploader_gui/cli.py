@@ -14,6 +14,8 @@ from pathlib import Path
 
 from uploader_gui import APP_NAME, __version__
 
+DEMO_HELP = ("open the window on a built-in practice Procore to try the app: no account "
+             "needed, nothing reaches the real Procore")
 SUBCOMMANDS = ("upload", "resume", "status", "sandbox", "login", "logout", "whoami")
 
 log = logging.getLogger(__name__)
@@ -37,9 +39,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(
         prog="procore-uploader",
-        description=f"{APP_NAME}: upload files and folders into Procore.")
+        usage="procore-uploader [--demo] [FILE ...]\n       procore-uploader COMMAND ...",
+        description=f"{APP_NAME}: upload files and folders into Procore. Without a COMMAND it "
+                    "opens the window (with any FILEs already in its list).",
+        epilog="Try it first without an account: procore-uploader --demo. Each command has "
+               "its own help: procore-uploader COMMAND --help.")
     parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    window = parser.add_argument_group("the window (no COMMAND)")
+    window.add_argument("--demo", action="store_true", help=DEMO_HELP)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", prog="procore-uploader")
 
     up = sub.add_parser("upload", parents=[common], help="upload files and folders",
                         description="Upload files and folders (folders keep their structure).")
@@ -105,8 +113,7 @@ def build_gui_parser() -> argparse.ArgumentParser:
         description=f"{APP_NAME}: opens the window. Sub-commands: {', '.join(SUBCOMMANDS)} "
                     "(see 'procore-uploader COMMAND --help').")
     parser.add_argument("--version", action="version", version=f"{APP_NAME} {__version__}")
-    parser.add_argument("--demo", action="store_true",
-                        help="try the app against a built-in practice server, no account needed")
+    parser.add_argument("--demo", action="store_true", help=DEMO_HELP)
     _add_environment_options(parser)
     parser.add_argument("paths", nargs="*", type=Path, metavar="FILE",
                         help="files or folders to add to the queue")

@@ -31,14 +31,16 @@ def test_model_passes_qt_model_checks(qtmodeltester: ModelTester, tmp_path: Path
 def test_rows_show_name_size_status_and_failure_reason(tmp_path: Path) -> None:
     model = QueueModel()
     failed = make_item(1, tmp_path, size=2_500_000, state=UploadState.FAILED, name="plan.pdf")
-    failed.error = "Procore refused the file name."
+    failed.error = "Name is invalid"
     model.add_items([failed])
     assert model.headerData(COL_NAME, Qt.Orientation.Horizontal) == HEADERS[COL_NAME]
     assert model.data(model.index(0, COL_NAME)) == "plan.pdf"
     assert model.data(model.index(0, COL_SIZE)) == "2.5 MB"
     assert model.data(model.index(0, COL_SIZE), Role.SORT) == 2_500_000
-    assert model.data(model.index(0, COL_STATUS)) == "Failed: Procore refused the file name."
-    assert model.data(model.index(0, COL_STATUS), Qt.ItemDataRole.ToolTipRole) == failed.error
+    assert model.data(model.index(0, COL_STATUS)) == \
+        "Failed — Procore did not accept this file as it was sent."
+    tip = model.data(model.index(0, COL_STATUS), Qt.ItemDataRole.ToolTipRole)
+    assert "Check the file's name" in tip and tip.endswith("Details: Name is invalid")
     assert model.data(model.index(0, 0), Role.ITEM) is failed
     model.stop()
 

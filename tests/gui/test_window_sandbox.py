@@ -165,21 +165,59 @@ def test_dropped_files_and_folders_land_in_the_sandbox(qtbot: QtBot, demo: Any, 
     assert len(window.model.items()) == 2
 
 
-def test_files_dropped_before_choosing_wait_for_the_choice(qtbot: QtBot, demo: Any,
-                                                           sandbox: Any, make_window: Any,
-                                                           tmp_path: Path) -> None:
+def test_files_dropped_before_choosing_are_sent_only_when_the_person_confirms(
+        qtbot: QtBot, demo: Any, sandbox: Any, make_window: Any, tmp_path: Path) -> None:
     parts: WindowParts = make_window()
     window = parts.window
-    f = tmp_path / "early.txt"
-    f.write_text("dropped early")
-    drop_on(window, QUrl.fromLocalFile(str(f)))
-    assert "once you choose" in window.notice_label.text()
+    files = []
+    for name in ("early.txt", "plan.pdf", "notes.docx"):
+        (tmp_path / name).write_text(f"dropped early: {name}")
+        files.append(QUrl.fromLocalFile(str(tmp_path / name)))
+    drop_on(window, *files)
+    waiting = window.waiting_drop
+    assert waiting.isVisible()
+    assert "Waiting for a destination" in waiting.label.text()
+    assert "3 items" in waiting.label.text() and not waiting.upload_button.isEnabled()
     assert window.model.rowCount() == 0
+
+    # Clicks made to look around send nothing; the question follows the place shown.
     bar = window.destination_bar
     qtbot.waitUntil(lambda: bar.tree_model.rowCount() >= 1, timeout=10_000)
-    bar.select_node(bar.tree_model.item(0))  # the Documents root
-    qtbot.waitUntil(lambda: "early.txt" in names_in_sandbox(sandbox, bar.scope().project_id),
-                    timeout=20_000)
+    documents = bar.tree_model.item(0)
+    bar.select_node(documents)
+    with qtbot.waitSignal(bar.loaded, timeout=10_000):
+        bar.tree.expand(documents.index())
+    project = bar.project_combo.currentText()
+    drawings = bar.node_for_label(f"{project} / Documents / Drawings")
+    assert drawings is not None
+    bar.select_node(drawings)
+    assert f"Upload 3 items to {project} / Documents / Drawings?" in waiting.label.text()
+    qtbot.wait(500)
+    assert window.model.rowCount() == 0 and parts.engine.items() == []
+    assert names_in_sandbox(sandbox, demo.project_ids[0]) == set()
+
+    waiting.upload_button.click()
+    assert not waiting.isVisible()
+    qtbot.waitUntil(lambda: window.model.rowCount() == 3 and all(
+        it.state is UploadState.DONE for it in window.model.items()), timeout=20_000)
+    assert {it.destination.folder_id for it in window.model.items()} == \
+        {demo.folder_ids["Drawings"]}
+
+
+def test_files_waiting_for_a_destination_can_be_dropped_again(
+        qtbot: QtBot, demo: Any, sandbox: Any, make_window: Any, tmp_path: Path) -> None:
+    parts: WindowParts = make_window()
+    window = parts.window
+    (tmp_path / "draft.txt").write_text("not meant")
+    drop_on(window, QUrl.fromLocalFile(str(tmp_path / "draft.txt")))
+    assert window.waiting_drop.isVisible()
+    window.waiting_drop.discard_button.click()
+    assert not window.waiting_drop.isVisible()
+    bar = window.destination_bar
+    qtbot.waitUntil(lambda: bar.tree_model.rowCount() >= 1, timeout=10_000)
+    bar.select_node(bar.tree_model.item(0))
+    qtbot.wait(300)
+    assert window.model.rowCount() == 0 and not window.waiting_drop.isVisible()
 
 
 # -- pause, resume, cancel, retry on real uploads --------------------------------------------
@@ -305,8 +343,8 @@ def test_closing_while_uploading_can_stop_and_leaves_work_resumable(
     started = time.monotonic()
     assert window.close()
     assert time.monotonic() - started < 3.0
-    # The running upload was paused, not lost: the next start continues it.
-    assert parts.engine.get(item.id).state is UploadState.PAUSED
+    # The running upload was stopped, not lost: it is queued for the next start.
+    assert parts.engine.get(item.id).state is UploadState.QUEUED
     assert not window.queue.pool.running_ids()
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QMenu, QMessageBox
 
 from uploader_gui import APP_NAME, __version__
 from uploader_gui.auth.credentials import ClientCredentials
@@ -23,6 +23,7 @@ from uploader_gui.config import Environment, Settings, config_dir, resolve_envir
 from uploader_gui.gui import single_instance, stop_signals
 from uploader_gui.gui.about_dialog import add_help_menu
 from uploader_gui.gui.file_open_events import FileOpenEvents
+from uploader_gui.gui.help_menu import add_guides
 from uploader_gui.gui.icons import app_icon
 from uploader_gui.gui.main_window import MainWindow
 from uploader_gui.gui.sign_in import SignInController
@@ -155,6 +156,11 @@ def build_window(parts: AppParts, *, open_browser: Callable[[str], object] | Non
         window.credentials_in_use = demo_credentials
         window.save_credentials = None  # the demo's own app; never written to the real config
     window.before_shutdown.append(account.close)
+    app = QApplication.instance()
+    if app is not None:
+        quit_requests = stop_signals.QuitRequests(window.quitting, window)
+        app.installEventFilter(quit_requests)
+        window.before_shutdown.append(lambda: app.removeEventFilter(quit_requests))
 
     def signed_in(_provider: object) -> None:
         window.set_client(parts.client)
@@ -179,7 +185,10 @@ def build_window(parts: AppParts, *, open_browser: Callable[[str], object] | Non
     window.sign_out_requested.connect(sign_out)
     account.signed_in.connect(signed_in)
     window.queue.sign_in_needed.connect(sign_in_needed)
-    add_help_menu(window)
+    about = add_help_menu(window)
+    help_menu = window.menuBar().actions()[-1].menu()
+    if isinstance(help_menu, QMenu):
+        add_guides(window, help_menu, about)
     return window
 
 
@@ -241,7 +250,7 @@ def main(argv: Sequence[str] | None = None, *, demo: bool = False,
     opened = FileOpenEvents(window)
     app.installEventFilter(opened)
     single_instance.deliver_to(opened, window)
-    stopper = stop_signals.install(app.quit)
+    stopper = stop_signals.install(window.quit_now)
     # The tray keeps the app alive when the window hides; quitting is explicit.
     app.setQuitOnLastWindowClosed(False)
     window.shut_down.connect(app.quit)

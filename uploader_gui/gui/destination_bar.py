@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFormLayout, QHBoxL
                                QInputDialog, QLabel, QPushButton, QStyle, QTreeView,
                                QVBoxLayout, QWidget)
 
+from uploader_gui.gui.failure_words import explain
 from uploader_gui.gui.signals import emit
 from uploader_gui.gui.tasks import TaskRunner
 from uploader_gui.procore.client import Scope
@@ -417,8 +418,9 @@ class DestinationBar(QWidget):
     def _failed(self, generation: int, what: str, exc: BaseException, verb: str = "load") -> None:
         if generation != self._generation:
             return
-        text = f"Could not {verb} {what}: {exc}"
-        log.warning("%s", text)
+        log.warning("could not %s %s: %s", verb, what, exc)
+        why = explain(str(exc))
+        text = f"Could not {verb} {what}. {why.what} {why.next_step}"
         self.status_label.setText(text)
         emit(self.problem, text)
 

@@ -13,36 +13,51 @@ from typing import Any
 
 from PySide6.QtCore import QItemSelection, QSortFilterProxyModel, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import (QAction, QCloseEvent, QDesktopServices, QDragEnterEvent,
-                           QDragLeaveEvent, QDragMoveEvent, QDropEvent, QIcon, QKeySequence)
+                           QDragLeaveEvent, QDragMoveEvent, QDropEvent, QGuiApplication, QIcon,
+                           QKeySequence, QResizeEvent)
 from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QMainWindow, QMenu,
-                               QMessageBox, QProgressBar, QPushButton, QSplitter, QStyle,
-                               QTableView, QToolBar, QVBoxLayout, QWidget)
+                               QMessageBox, QProgressBar, QPushButton, QSplitter,
+                               QStackedWidget, QStyle, QTableView, QToolBar, QVBoxLayout,
+                               QWidget)
 
 from uploader_gui.gui.signals import emit
-from uploader_gui import APP_NAME, __version__
+from uploader_gui import APP_NAME
 from uploader_gui.auth.credentials import ClientCredentials, find_credentials
 from uploader_gui.auth.credentials import save_credentials as save_credentials_file
 from uploader_gui.config import Settings
+from uploader_gui.gui.attention_bar import AttentionBar
 from uploader_gui.gui.destination_bar import Browses, DestinationBar
 from uploader_gui.gui.drop_zone import DropZone
+from uploader_gui.gui.failure_words import details_for, explain
+from uploader_gui.gui.menus import add_menu, fit_corner, put_account_in_menu_bar
+from uploader_gui.gui.notice_bar import NoticeBar
+from uploader_gui.gui.pace_line import pace_line
 from uploader_gui.gui.progress_delegate import ProgressDelegate
-from uploader_gui.gui.queue_model import (COL_DESTINATION, COL_NAME, COL_PROGRESS, COL_SIZE,
-                                          QueueModel, Role, format_size)
+from uploader_gui.gui.queue_model import (COL_DESTINATION, COL_ETA, COL_NAME, COL_PROGRESS,
+                                          COL_SIZE, COL_SPEED, COL_STATUS, FAILED_PREFIX, QueueModel, Role,
+                                          format_size)
+from uploader_gui.gui.same_name import ASK_KEY, SameNameCheck
 from uploader_gui.gui.settings_dialog import SettingsDialog
+from uploader_gui.gui.status_delegate import StatusDelegate
+from uploader_gui.gui.sign_in_screen import SignInScreen
 from uploader_gui.gui.tasks import TaskRunner
-from uploader_gui.gui.tray import Tray
+from uploader_gui.gui.tray import NOTIFY_KEY, Tray
+from uploader_gui.gui.waiting_drop import WaitingForDestination
 from uploader_gui.gui.upload_queue import RESUMABLE, RETRYABLE, QueueEngine, UploadQueue
-from uploader_gui.procore.pace_notice import pace_notice
 from uploader_gui.transfer.environments import api_key
 from uploader_gui.transfer.model import ConflictPolicy, Destination, UploadItem, UploadState
 
 log = logging.getLogger(__name__)
 
+#: Below this queue width the per-file speed and time left columns are hidden.
+NARROW_QUEUE = 900
+MIN_STATUS_WIDTH = 140
+
 
 class CloseChoice(enum.Enum):
     #: Hide the window; uploads go on with the tray icon.
     KEEP_IN_TRAY = enum.auto()
-    #: Pause everything (resumable next start) and quit.
+    #: Stop everything and quit; the uploads continue by themselves at the next start.
     STOP = enum.auto()
     #: Do not close.
     STAY = enum.auto()
@@ -67,7 +82,7 @@ class MainWindow(QMainWindow):
                  environment: str = "", demo_folder: Path | None = None,
                  icon: QIcon | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(f"{APP_NAME} {__version__}")
+        self.setWindowTitle(APP_NAME)  # the version is in Help → About
         self.setObjectName("mainWindow")
         if icon is not None:
             self.setWindowIcon(icon)
@@ -75,7 +90,6 @@ class MainWindow(QMainWindow):
         self._save_settings = save_settings
         self._environment = environment
         self._client = client
-        self._pending_paths: list[Path] = []
         self._closing = False
         self._is_shut_down = False
         self._failure_notified = False
@@ -89,7 +103,13 @@ class MainWindow(QMainWindow):
         self.tasks = TaskRunner(self)
         self.model = QueueModel(self)
         self.queue = UploadQueue(engine, self.model, self.tasks, settings.parallel_files, self)
+        self.same_names = SameNameCheck(
+            self.tasks, self, self.queue.add_paths,
+            lambda: ConflictPolicy(self.settings.conflict_policy),
+            self._remember_conflict_policy, lambda text: self.show_notice(text), engine.items)
+        self.same_names.asking = settings.extra.get(ASK_KEY, True) is not False
         self.tray = Tray(icon or QIcon(), self)
+        self.tray.notifications = settings.extra.get(NOTIFY_KEY, True) is not False
 
         self._build_widgets(demo_folder)
         self._build_actions()
@@ -98,16 +118,7 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.tray.show()
 
-        remembered = None
-        if settings.last_destination and not same_procore(settings, client):
-            # Remembered for another Procore (or by a version that did not say which).
-            log.info("the remembered destination belongs to another Procore; not used")
-        elif settings.last_destination:
-            try:
-                remembered = Destination.from_json(settings.last_destination)
-            except (KeyError, ValueError, TypeError):
-                log.warning("the remembered destination is unreadable; choose it again")
-        self.set_client(client, remembered)
+        self.set_client(client, self._remembered_destination())
         # The list of uploads lost some (damaged, emptied): say so at every start until the
         # person confirms having seen it.
         self._journal = engine.journal
@@ -123,12 +134,8 @@ class MainWindow(QMainWindow):
         self.destination_bar = DestinationBar(self.tasks, self)
         self.destination_bar.setMinimumWidth(260)
         self.drop_zone = DropZone(self)
-        self.notice_label = QLabel(self)
-        self.notice_label.setObjectName("notice")
-        self.notice_label.setWordWrap(True)
-        self.notice_label.setAccessibleName("Message")
-        self.notice_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.notice_label.hide()
+        self.notice_bar = NoticeBar(self)
+        self.notice_label = self.notice_bar.label
 
         self.proxy = QSortFilterProxyModel(self)
         self.proxy.setSourceModel(self.model)
@@ -144,6 +151,8 @@ class MainWindow(QMainWindow):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
+        # "A-101 … Rev C.pdf", "Documents / … / Site visits": the ends are what differ.
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.table.verticalHeader().hide()
         # Uniform rows: the view never measures 10,000 rows to lay them out.
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
@@ -153,9 +162,13 @@ class MainWindow(QMainWindow):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for col, width in ((COL_NAME, 220), (COL_SIZE, 80), (COL_DESTINATION, 200),
-                           (COL_PROGRESS, 120)):
+        self.table.setItemDelegateForColumn(COL_STATUS, StatusDelegate(self.table))
+        for col, width in ((COL_NAME, 200), (COL_SIZE, 70), (COL_DESTINATION, 170),
+                           (COL_PROGRESS, 110), (COL_STATUS, 240), (COL_SPEED, 80),
+                           (COL_ETA, 80)):
             header.resizeSection(col, width)
+        # The state stays in view in a small window: speed and time left give way first.
+        header.moveSection(header.visualIndex(COL_STATUS), header.visualIndex(COL_PROGRESS) + 1)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
 
         right = QWidget(self)
@@ -175,7 +188,7 @@ class MainWindow(QMainWindow):
             self.demo_banner: QLabel | None = banner
         else:
             self.demo_banner = None
-        right_layout.addWidget(self.notice_label)
+        right_layout.addWidget(self.notice_bar)
         self.acknowledge_loss_button = QPushButton("I have seen this; do not show it again", self)
         self.acknowledge_loss_button.hide()
         self.acknowledge_loss_button.clicked.connect(self._acknowledge_loss)
@@ -192,6 +205,10 @@ class MainWindow(QMainWindow):
         self._pace_timer.timeout.connect(self._update_pace)
         self._pace_timer.start()
         right_layout.addWidget(self.drop_zone)
+        self.waiting_drop = WaitingForDestination(self)
+        right_layout.addWidget(self.waiting_drop)
+        self.attention_bar = AttentionBar(self)
+        right_layout.addWidget(self.attention_bar)
         right_layout.addWidget(self.table, 1)
 
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
@@ -200,7 +217,13 @@ class MainWindow(QMainWindow):
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([300, 800])
         splitter.setChildrenCollapsible(False)
-        self.setCentralWidget(splitter)
+        self.uploads_page = splitter
+        # Signed out, the window shows one clear screen instead of empty lists.
+        self.sign_in_screen = SignInScreen(self)
+        self.pages = QStackedWidget(self)
+        self.pages.addWidget(self.sign_in_screen)
+        self.pages.addWidget(splitter)
+        self.setCentralWidget(self.pages)
 
         status = self.statusBar()
         self.counts_label = QLabel(self)
@@ -212,7 +235,10 @@ class MainWindow(QMainWindow):
         self.overall_bar.setRange(0, 1000)
         self.overall_bar.setMaximumWidth(220)
         self.overall_bar.setFormat("%p%")
+        self.progress_label = QLabel(self)
+        self.progress_label.setAccessibleName("Total sent and time left")
         status.addWidget(self.counts_label, 1)
+        status.addPermanentWidget(self.progress_label)
         status.addPermanentWidget(self.speed_label)
         status.addPermanentWidget(self.overall_bar)
         self._update_totals()
@@ -255,6 +281,11 @@ class MainWindow(QMainWindow):
                                              self.queue.pause_all, "Ctrl+Shift+P")
         self.resume_all_action = self._action("Resume a&ll", sp.SP_MediaSeekForward,
                                               self.queue.resume_all, "Ctrl+Shift+R")
+        self.remove_action = self._action("Re&move from list", sp.SP_TrashIcon,
+                                          lambda: self.queue.remove(self.selected_ids()),
+                                          "Ctrl+Shift+Delete",
+                                          "Remove the selected finished or failed uploads "
+                                          "from the list")
         self.remove_finished_action = self._action("Remove &finished", sp.SP_DialogResetButton,
                                                    self.queue.remove_finished, "Ctrl+Shift+D",
                                                    "Remove finished uploads from the list")
@@ -266,6 +297,11 @@ class MainWindow(QMainWindow):
                                             self.open_settings, QKeySequence.StandardKey.Preferences)
         if self.settings_action.shortcut().isEmpty():
             self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
+        self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
+        self.quit_action = self._action("&Quit", None, self.quit_now,
+                                        QKeySequence.StandardKey.Quit,
+                                        "Quit; unfinished uploads continue at the next start")
+        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
 
         toolbar = QToolBar("Actions", self)
         toolbar.setObjectName("actions")
@@ -280,30 +316,51 @@ class MainWindow(QMainWindow):
             else:
                 toolbar.addAction(action)
         self.addToolBar(toolbar)
+        for action in toolbar.actions():  # Tab reaches the toolbar, not only the mouse
+            button = toolbar.widgetForAction(action)
+            if button is not None and not action.isSeparator():
+                button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
 
+        self.toolbar = toolbar
         self.account_label = QLabel(self)
         self.account_label.setAccessibleName("Signed-in user")
         self.account_button = QPushButton("Sign &in", self)
-        self.account_button.setAccessibleName("Sign in or out")
+        self.account_button.setAccessibleName("Sign in to Procore")
         self.account_button.clicked.connect(self._account_clicked)
-        account = QToolBar("Account", self)
-        account.setObjectName("account")
-        account.addWidget(self.account_label)
-        account.addWidget(self.account_button)
-        self.addToolBar(account)
+        add_menu(self, "&File", [self.add_files_action, self.add_folder_action, None,
+                                 self.settings_action, None, self.quit_action])
+        add_menu(self, "&Edit", [self.pause_action, self.resume_action, self.cancel_action,
+                                 self.retry_action, self.remove_action, None,
+                                 self.pause_all_action,
+                                 self.resume_all_action, self.remove_finished_action])
+        toolbar_action = toolbar.toggleViewAction()
+        toolbar_action.setText("&Toolbar")
+        self.view_menu = add_menu(self, "&View", [self.open_web_action, self.show_file_action,
+                                                  None, toolbar_action])
+        self.account_corner = put_account_in_menu_bar(self, self.account_label,
+                                                      self.account_button)
 
         self.row_actions = [self.pause_action, self.resume_action, self.cancel_action,
-                            self.retry_action, self.open_web_action, self.show_file_action]
+                            self.retry_action, self.remove_action, self.open_web_action,
+                            self.show_file_action]
         self._update_actions()
 
     def _connect(self) -> None:
+        self.sign_in_screen.sign_in_clicked.connect(lambda: emit(self.sign_in_requested))
+        self.sign_in_screen.settings_clicked.connect(self.open_settings)
+        self.model.totals_changed.connect(self._update_sign_in_waiting)
         self.drop_zone.paths_chosen.connect(self.add_paths)
+        self.waiting_drop.confirmed.connect(self._add_to)
         self.drop_zone.refused.connect(lambda lines: self.show_notice(" ".join(lines)))
         self.destination_bar.destination_changed.connect(self._destination_changed)
         self.destination_bar.problem.connect(self.show_notice)
         self.queue.notice.connect(self.show_notice)
+        self.queue.added.connect(self._show_added)
         self.queue.item_failed.connect(self._item_failed)
         self.queue.batch_finished.connect(self._batch_finished)
+        self.attention_bar.retry_all.connect(lambda: self.queue.retry(self._failed_ids()))
+        self.attention_bar.show_only_failed.connect(self._show_only_failed)
+        self.attention_bar.copy_details.connect(self.copy_failure_details)
         self.model.totals_changed.connect(self._update_totals)
         self.model.totals_changed.connect(self._update_actions)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
@@ -322,25 +379,74 @@ class MainWindow(QMainWindow):
 
     # -- account ------------------------------------------------------------------------------
 
+    def _remembered_destination(self, client: object = None) -> Destination | None:
+        """The destination chosen last, when it was chosen on the Procore ``client`` (by
+        default the window's) talks to."""
+        if not self.settings.last_destination:
+            return None
+        if not same_procore(self.settings, client if client is not None else self._client):
+            # Remembered for another Procore (or by a version that did not say which).
+            log.info("the remembered destination belongs to another Procore; not used")
+            return None
+        try:
+            return Destination.from_json(self.settings.last_destination)
+        except (KeyError, ValueError, TypeError):
+            log.warning("the remembered destination is unreadable; choose it again")
+            return None
+
     def set_client(self, client: Browses | None, remembered: Destination | None = None) -> None:
-        """Use a (new) signed-in client, or None when signed out."""
+        """Use a (new) signed-in client, or None when signed out. Signing in again comes back
+        to the folder chosen last."""
+        if client is not None and remembered is None:
+            remembered = self._remembered_destination(client)
         self._client = client
         self.destination_bar.set_client(client, remembered)
         env = f" · {self._environment}" if self._environment else ""
+        self.pages.setCurrentWidget(self.uploads_page if client is not None
+                                    else self.sign_in_screen)
         if client is None:
-            self.account_label.setText(f"Not signed in{env}")
+            self._account_text(f"Not signed in{env}")
             self.account_button.setText("Sign &in")
+            self.account_button.setAccessibleName("Sign in to Procore")
+            self._check_client_id()
             return
         self.account_button.setText("Sign &out")
-        self.account_label.setText(f"Signed in{env}")
+        self.account_button.setAccessibleName("Sign out of Procore")
+        self._account_text(f"Signed in{env}")
         me = getattr(client, "me", None)
         if me is not None:
             self.tasks.submit(me, lambda info: self._show_user(info, env),
                               lambda exc: log.info("could not read the signed-in user: %s", exc))
 
+    @property
+    def signed_in(self) -> bool:
+        return self._client is not None
+
+    @property
+    def environment_label(self) -> str:
+        """Which Procore the window talks to, as shown beside the account."""
+        return self._environment
+
+    def _check_client_id(self) -> None:
+        """Whether a sign-in can start (the app's Client ID is known), read off the GUI thread."""
+        def found(credentials: ClientCredentials | None) -> None:
+            self.sign_in_screen.set_has_client_id(credentials is not None)
+
+        self.tasks.submit(self.credentials_in_use, found,
+                          lambda exc: self.sign_in_screen.set_has_client_id(False))
+
+    def _account_text(self, text: str) -> None:
+        self.account_label.setText(text)
+        fit_corner(self)
+
     def _show_user(self, info: dict[str, Any], env: str) -> None:
         name = info.get("name") or info.get("login") or "unknown user"
-        self.account_label.setText(f"Signed in as {name}{env}")
+        self._account_text(f"Signed in as {name}{env}")
+
+    def _update_sign_in_waiting(self) -> None:
+        if self._client is None:
+            self.sign_in_screen.set_waiting(sum(1 for it in self.model.items()
+                                                if not it.state.finished))
 
     def resume_waiting_for_sign_in(self) -> None:
         """After a sign-in: continue the uploads that stopped for it."""
@@ -361,16 +467,23 @@ class MainWindow(QMainWindow):
         if not paths:
             return
         destination = self.destination_bar.destination
-        if destination is None:
-            self._pending_paths.extend(paths)
-            n = len(self._pending_paths)
-            self.show_notice(f"{n} item{'s' if n != 1 else ''} will be added once you choose "
-                             "where they go (on the left).")
+        if destination is None or self.waiting_drop.paths:
+            # Sent only when the person confirms the place (a click may be only a look).
+            self.waiting_drop.add(paths)
             return
-        conflict = ConflictPolicy(self.settings.conflict_policy)
-        self.queue.add_paths(paths, destination, conflict)
+        self._add_to(paths, destination)
+
+    def _add_to(self, paths: Sequence[Path], destination: Destination) -> None:
+        """Queue paths, asking first about files whose names the folder already holds."""
+        self.same_names.add(self._client, paths, destination)
+
+    def _remember_conflict_policy(self, policy: ConflictPolicy) -> None:
+        self.settings.conflict_policy = policy.value
+        self.settings.extra[ASK_KEY] = False
+        self._persist_settings()
 
     def _destination_changed(self, destination: Destination | None) -> None:
+        self.waiting_drop.set_destination(destination)
         if destination is None:
             self.drop_zone.set_ready(False)
             return
@@ -379,9 +492,27 @@ class MainWindow(QMainWindow):
         self.settings.last_destination_api_base = api_key(str(getattr(self._client, "api_base",
                                                                       "")))
         self._persist_settings()
-        if self._pending_paths:
-            waiting, self._pending_paths = self._pending_paths, []
-            self.add_paths(waiting)
+
+    def _show_added(self, result: Any) -> None:
+        """Scroll to the rows a drop just added."""
+        items = getattr(result, "items", [])
+        if not items:
+            return
+        row = self.model.row_of(items[-1].id)
+        if row is not None:
+            self.table.scrollTo(self.proxy.mapFromSource(self.model.index(row, 0)))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        # Narrow: per-file speed and time left give way (the status bar keeps the totals).
+        narrow = self.table.viewport().width() < NARROW_QUEUE
+        for col in (COL_SPEED, COL_ETA):
+            if self.table.isColumnHidden(col) != narrow:
+                self.table.setColumnHidden(col, narrow)
+        if narrow:  # and the status takes what is left, so it ends inside the view
+            header = self.table.horizontalHeader()
+            left = self.table.viewport().width() - header.sectionPosition(COL_STATUS)
+            header.resizeSection(COL_STATUS, max(MIN_STATUS_WIDTH, left))
 
     # -- drag and drop anywhere on the window -------------------------------------------------
 
@@ -419,6 +550,7 @@ class MainWindow(QMainWindow):
         self.retry_action.setEnabled(bool(states & RETRYABLE))
         self.open_web_action.setEnabled(any(item.web_url for item in items))
         self.show_file_action.setEnabled(bool(items))
+        self.remove_action.setEnabled(any(s.finished for s in states))
 
     def _context_menu(self, pos: Any) -> None:
         menu = QMenu(self)
@@ -446,13 +578,13 @@ class MainWindow(QMainWindow):
                           lambda exc: self.show_notice(f"Could not save that: {exc}"))
 
     def show_notice(self, text: str) -> None:
-        self.notice_label.setText(text)
-        self.notice_label.setVisible(bool(text))
+        self.notice_bar.show_text(text)
 
     def _update_pace(self) -> None:
         """Once a second: what the client's pacer holds back (a lock, no I/O)."""
-        notice = pace_notice(getattr(self._client, "pacer", None))
-        text = notice.text if notice is not None else ""
+        totals = self.model.totals()
+        text = pace_line(getattr(self._client, "pacer", None),
+                         totals.queued + totals.uploading)
         if text != self.pace_label.text():
             self.pace_label.setText(text)
             self.pace_label.setVisible(bool(text))
@@ -460,15 +592,35 @@ class MainWindow(QMainWindow):
     def _update_totals(self) -> None:
         totals = self.model.totals()
         self.counts_label.setText(str(totals))
-        self.speed_label.setText(f"{format_size(totals.speed)}/s" if totals.uploading else "")
+        self.progress_label.setText(totals.progress_text())
+        # No speed while nothing is moving: "0 bytes/s" reads as broken.
+        self.speed_label.setText(f"{format_size(totals.speed)}/s"
+                                 if totals.uploading and totals.speed > 0 else "")
         self.overall_bar.setValue(int(totals.fraction * 1000))
         self.tray.set_status(str(totals))
+        self.attention_bar.set_count(totals.failed)
 
     def _item_failed(self, item: UploadItem) -> None:
         if not self._failure_notified:  # one balloon per batch; the batch notice counts them
             self._failure_notified = True
-            self.tray.notify("Upload failed", f"{item.name}: {item.error or 'unknown reason'}",
+            self.tray.notify("Upload failed", f"{item.name}: {explain(item.error, item)}",
                              failure=True)
+
+    # -- failures -----------------------------------------------------------------------------
+
+    def _failed_ids(self) -> list[int]:
+        return [it.id for it in self.model.items() if it.state is UploadState.FAILED]
+
+    def _show_only_failed(self, only: bool) -> None:
+        self.proxy.setFilterKeyColumn(COL_STATUS)
+        self.proxy.setFilterRegularExpression(f"^{FAILED_PREFIX}" if only else "")
+
+    def copy_failure_details(self) -> None:
+        """Every failed upload, where it was going and why, on the clipboard (no secrets)."""
+        failed = [it for it in self.model.items() if it.state is UploadState.FAILED]
+        QGuiApplication.clipboard().setText(details_for(failed))
+        self.statusBar().showMessage("Details copied: paste them into an e-mail to your "
+                                     "Procore administrator.", 10000)
 
     def _batch_finished(self, done: int, failed: int) -> None:
         self._failure_notified = False
@@ -502,11 +654,14 @@ class MainWindow(QMainWindow):
             self.tasks.submit(lambda: save(*entered),
                               lambda _: self.show_notice("Sign-in settings saved. Choose Sign "
                                                          "in to use them"),
-                              lambda exc: self.show_notice(f"Sign-in settings not saved: {exc}"))
+                              lambda exc: self.show_notice(
+                                  f"Sign-in settings not saved: {_disk_problem(exc)}"))
 
     def apply_settings(self, new: Settings) -> None:
         old = self.settings
         self.settings = new
+        self.same_names.asking = new.extra.get(ASK_KEY, True) is not False
+        self.tray.notifications = new.extra.get(NOTIFY_KEY, True) is not False
         self.queue.set_parallel(new.parallel_files)
         self._persist_settings()
         if (old.environment, old.custom_api_base, old.custom_login_base) != \
@@ -519,7 +674,8 @@ class MainWindow(QMainWindow):
             return
         snapshot, save = self.settings, self._save_settings
         self.tasks.submit(lambda: save(snapshot), None,
-                          lambda exc: self.show_notice(f"Settings could not be saved: {exc}"))
+                          lambda exc: self.show_notice(
+                              f"Settings could not be saved: {_disk_problem(exc)}"))
 
     # -- closing ------------------------------------------------------------------------------
 
@@ -565,9 +721,14 @@ class MainWindow(QMainWindow):
         self.activateWindow()
 
     def quit_now(self) -> None:
-        """Quit from the tray menu: no question, uploads pause and resume next time."""
+        """Quit from the tray menu or on a stop signal: no question; uploads continue by
+        themselves at the next start."""
         self._closing = True
         self.close()
+
+    def quitting(self) -> None:
+        """The application is about to close every window (the session ends): ask nothing."""
+        self._closing = True
 
     def shutdown(self, timeout_ms: int = 5000) -> bool:
         """Stop workers and background jobs (bounded); safe to call twice."""
@@ -583,3 +744,10 @@ class MainWindow(QMainWindow):
         self.tray.close()
         emit(self.shut_down)
         return ok
+
+
+def _disk_problem(exc: BaseException) -> str:
+    """Why a file of the app's own could not be written, without error numbers."""
+    reason = getattr(exc, "strerror", None) or "the file could not be written"
+    return (f"{reason[:1].lower()}{reason[1:]}. Check that the disk has room and try again; "
+            "if it keeps happening, ask your IT support.")

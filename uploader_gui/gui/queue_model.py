@@ -10,8 +10,13 @@ from collections.abc import Iterable
 from PySide6.QtCore import (QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex,
                             Qt, QTimer, Signal)
 
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication, QStyle
+
+from uploader_gui.gui.failure_words import explain, scrub
 from uploader_gui.gui.signals import emit
-from uploader_gui.transfer.model import ProgressEvent, UploadItem, UploadState
+from uploader_gui.transfer.model import (DestinationKind, ProgressEvent, UploadItem,
+                                         UploadState)
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +32,12 @@ HEADERS = ("Name", "Size", "Destination", "Progress", "Speed", "Time left", "Sta
 
 #: Columns whose content changes while a file uploads; the only ones redrawn on a tick.
 LIVE_COLUMNS = (COL_PROGRESS, COL_SPEED, COL_ETA, COL_STATUS)
+
+#: States whose file did not (and will not by itself) reach Procore: no progress bar.
+NOT_SENT = frozenset({UploadState.FAILED, UploadState.CANCELLED})
+
+#: How a failed row's status begins (the filter "Show only these" looks for it).
+FAILED_PREFIX = "Failed"
 
 #: Redraws are batched: at most one dataChanged per tick (about ten a second).
 TICK_MS = 100
@@ -48,7 +59,8 @@ class Role(enum.IntEnum):
 
 
 #: Roles that change while a file uploads.
-LIVE_ROLES = [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Role.SORT,
+LIVE_ROLES = [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole,
+              Qt.ItemDataRole.DecorationRole, Role.SORT,
               Role.PROGRESS, Role.STATE, Role.ITEM]
 
 
@@ -137,12 +149,20 @@ class QueueModel(QAbstractTableModel):
         if role == Role.STATE:
             return item.state
         if role == Role.PROGRESS:
-            return _fraction(item)
+            # A file that did not go shows no bar: a full one would read as done.
+            return None if item.state in NOT_SENT else _fraction(item)
+        if role == Qt.ItemDataRole.DecorationRole and col == COL_STATUS:
+            return _failed_icon() if item.state is UploadState.FAILED else None
         if role == Role.SORT:
             return self._sort_value(row, col)
         if role == Qt.ItemDataRole.ToolTipRole:
+            if col == COL_STATUS and item.state is UploadState.FAILED:
+                why = explain(item.error, item)
+                return f"{why}\n\nDetails: {why.details}" if why.details else str(why)
             if col == COL_STATUS and item.error:
-                return item.error
+                if item.state in (UploadState.WAITING_SIGN_IN, UploadState.WAITING_NETWORK):
+                    return f"{explain(item.error, item)}\n\nDetails: {scrub(item.error)}"
+                return item.error  # the app's own note (renamed, started again, elsewhere)
             if col == COL_NAME:
                 return str(item.path)
             if col == COL_DESTINATION:
@@ -159,16 +179,18 @@ class QueueModel(QAbstractTableModel):
         if col == COL_SIZE:
             return format_size(item.size)
         if col == COL_DESTINATION:
-            return item.where
+            return within_project(item)
         if col == COL_PROGRESS:
+            if item.state in NOT_SENT:
+                return "Not uploaded"
             return f"{_fraction(item) * 100:.0f}%"
         if col == COL_SPEED:
             return f"{format_size(row.speed)}/s" if _sending(item) and row.speed else ""
         if col == COL_ETA:
             return format_duration(row.eta) if _sending(item) else ""
         if col == COL_STATUS:
-            if item.state is UploadState.FAILED and item.error:
-                return f"Failed: {item.error}"
+            if item.state is UploadState.FAILED:
+                return f"{FAILED_PREFIX} — {explain(item.error, item).what}"
             return str(item.state)
         return ""
 
@@ -224,9 +246,11 @@ class QueueModel(QAbstractTableModel):
         row = self._rows[index]
         item = row.item
         item.state = event.state
-        # The engine promises bytes_done never goes backwards within one run; a retry
-        # starts a new run from its own count, so take the event's figure as is.
-        item.bytes_done = min(event.bytes_done, event.total) if event.total else event.bytes_done
+        # The engine's count never goes backwards within one run, but a resumed run counts
+        # from zero until it has found the parts already in storage: what was shown stays.
+        # The run's end state (update_item) carries the journal's own figure.
+        done = min(event.bytes_done, event.total) if event.total else event.bytes_done
+        item.bytes_done = max(done, item.bytes_done)
         if event.error is not None:
             item.error = event.error
         row.speed, row.eta = event.speed, event.eta
@@ -291,6 +315,9 @@ class QueueModel(QAbstractTableModel):
         index = self._row_of.get(upload_id)
         return None if index is None else self._rows[index].item
 
+    def row_of(self, upload_id: int) -> int | None:
+        return self._row_of.get(upload_id)
+
     def item_at(self, row: int) -> UploadItem:
         return self._rows[row].item
 
@@ -311,25 +338,30 @@ class QueueModel(QAbstractTableModel):
                 totals.done += 1
             elif state is UploadState.FAILED:
                 totals.failed += 1
-            elif state in (UploadState.PAUSED, UploadState.WAITING_SIGN_IN,
-                           UploadState.WAITING_NETWORK):
+            elif state is UploadState.PAUSED:
                 totals.paused += 1
+            elif state is UploadState.WAITING_NETWORK:
+                totals.waiting_network += 1
+            elif state is UploadState.WAITING_SIGN_IN:
+                totals.waiting_sign_in += 1
             if state is not UploadState.CANCELLED:
+                # A failed file's bytes count as not sent: the batch is not 100% done.
                 totals.bytes_total += item.size
                 totals.bytes_done += item.size if state in (UploadState.DONE,
                                                             UploadState.SKIPPED) \
-                    else item.bytes_done
+                    else 0 if state is UploadState.FAILED else item.bytes_done
         return totals
 
 
 class QueueTotals:
     """Counts shown in the status bar."""
 
-    __slots__ = ("queued", "uploading", "done", "failed", "paused", "speed", "bytes_done",
-                 "bytes_total", "when")
+    __slots__ = ("queued", "uploading", "done", "failed", "paused", "waiting_network",
+                 "waiting_sign_in", "speed", "bytes_done", "bytes_total", "when")
 
     def __init__(self) -> None:
         self.queued = self.uploading = self.done = self.failed = self.paused = 0
+        self.waiting_network = self.waiting_sign_in = 0
         self.speed = 0.0
         self.bytes_done = self.bytes_total = 0
         self.when = time.monotonic()
@@ -342,8 +374,55 @@ class QueueTotals:
         parts = [f"{self.queued} queued", f"{self.uploading} uploading", f"{self.done} done",
                  f"{self.failed} failed"]
         if self.paused:
-            parts.append(f"{self.paused} paused")
+            parts.append(f"{self.paused} paused by you")
+        if self.waiting_network:
+            parts.append(f"{self.waiting_network} waiting for the connection")
+        if self.waiting_sign_in:
+            parts.append(f"{self.waiting_sign_in} waiting for sign-in")
         return " · ".join(parts)
+
+    @property
+    def unsent(self) -> int:
+        """Bytes of the files still to go (failed and cancelled ones left out)."""
+        return max(0, self.bytes_total - self.bytes_done)
+
+    def progress_text(self) -> str:
+        """"120.0 MB of 447.0 MB · about 3 min left" while bytes move, else ""."""
+        if not self.uploading or not self.bytes_total:
+            return ""
+        text = f"{format_size(self.bytes_done)} of {format_size(self.bytes_total)}"
+        if self.speed > 0:
+            text += f" · about {_about(self.unsent / self.speed)} left"
+        return text
+
+
+def _about(seconds: float) -> str:
+    """Time left as people say it: seconds under two minutes, else whole minutes or hours."""
+    if seconds < 120:
+        return f"{max(1, round(seconds))} s"
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+_icons: dict[str, QIcon] = {}
+
+
+def _failed_icon() -> QIcon:
+    if "failed" not in _icons:
+        _icons["failed"] = QApplication.style().standardIcon(
+            QStyle.StandardPixmap.SP_MessageBoxCritical)
+    return _icons["failed"]
+
+
+def within_project(item: UploadItem) -> str:
+    """Where the file goes, from the project down ("Documents / Drawings / Rev C"): the
+    project's name is the same on every row and would push the part that differs out of view."""
+    where = item.where
+    if item.destination.kind is not DestinationKind.COMPANY_FOLDER and " / " in where:
+        return where.split(" / ", 1)[1]
+    return where
 
 
 def _fraction(item: UploadItem) -> float:

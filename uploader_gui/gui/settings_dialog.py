@@ -1,15 +1,19 @@
-"""The Settings dialog: parallel uploads, segment size, conflict policy, environment, logs."""
+"""The Settings dialog: everyday choices (same-named files, files at the same time) on one page,
+what an administrator sets up (segment size, environment, addresses, sign-in, logs) on another."""
 
 from __future__ import annotations
 
 import dataclasses
 import logging
 
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
-                               QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFileDialog,
+                               QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPushButton,
+                               QSpinBox, QTabWidget, QVBoxLayout, QWidget)
 
 from uploader_gui.auth.credentials import DEFAULT_REDIRECT, ClientCredentials
 from uploader_gui.config import ENVIRONMENTS, Settings, log_dir
+from uploader_gui.gui.same_name import ASK_KEY
+from uploader_gui.gui.tray import NOTIFY_KEY
 from uploader_gui.transfer.model import ConflictPolicy
 
 log = logging.getLogger(__name__)
@@ -48,6 +52,11 @@ class SettingsDialog(QDialog):
         for policy in ConflictPolicy:
             self.conflict.addItem(str(policy), policy.value)
         self.conflict.setCurrentIndex(max(0, self.conflict.findData(settings.conflict_policy)))
+        self.notify = QCheckBox("Show a notification when uploads finish or need attention",
+                                self)
+        self.notify.setChecked(settings.extra.get(NOTIFY_KEY, True) is not False)
+        self.ask_same_name = QCheckBox("Ask me each time, with this as the first choice", self)
+        self.ask_same_name.setChecked(settings.extra.get(ASK_KEY, True) is not False)
         self.environment = QComboBox(self)
         self.environment.setAccessibleName("Procore environment")
         for name, env in ENVIRONMENTS.items():
@@ -73,25 +82,40 @@ class SettingsDialog(QDialog):
 
         self._build_sign_in_fields(credentials, credentials_editable)
 
-        form = QFormLayout(self)
-        form.addRow("&Files at the same time:", self.parallel)
-        form.addRow("&Segment size:", self.segment)
+        # Everyday choices first; what a Procore administrator or support sets up apart.
+        everyday = QWidget(self)
+        form = QFormLayout(everyday)
         form.addRow("When the &name exists:", self.conflict)
-        form.addRow("&Environment:", self.environment)
-        form.addRow("&API address:", self.api_url)
-        form.addRow("Si&gn-in address:", self.login_url)
-        form.addRow("&Log folder:", log_row)
-        form.addRow(QLabel("<b>Signing in to Procore</b> (set up by your Procore administrator)",
-                           self))
-        form.addRow("In use:", self.credentials_in_use)
-        form.addRow("Client &ID:", self.client_id)
-        form.addRow("Client se&cret:", self.client_secret)
-        form.addRow("&Redirect URI:", self.redirect_uri)
+        form.addRow("", self.ask_same_name)
+        form.addRow("&Files at the same time:", self.parallel)
+        form.addRow("Notifications:", self.notify)
+        advanced = QWidget(self)
+        more = QFormLayout(advanced)
+        more.addRow(QLabel("Set up by your Procore administrator or IT support; most people "
+                           "never change these.", advanced))
+        more.addRow("&Segment size:", self.segment)
+        more.addRow("&Environment:", self.environment)
+        more.addRow("&API address:", self.api_url)
+        more.addRow("Si&gn-in address:", self.login_url)
+        log_label = QLabel("&Log folder:", advanced)
+        log_label.setBuddy(self.log_folder)  # a row of several widgets gets no buddy itself
+        more.addRow(log_label, log_row)
+        more.addRow(QLabel("<b>Signing in to Procore</b>", advanced))
+        more.addRow("In use:", self.credentials_in_use)
+        more.addRow("Client &ID:", self.client_id)
+        more.addRow("Client se&cret:", self.client_secret)
+        more.addRow("&Redirect URI:", self.redirect_uri)
+        self.tabs = QTabWidget(self)
+        self.tabs.addTab(everyday, "Everyday")
+        self.tabs.addTab(advanced, "Advanced")
+        self.everyday_page, self.advanced_page = everyday, advanced
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel, self)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
-        form.addRow(self.buttons)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.tabs)
+        layout.addWidget(self.buttons)
         self.environment.currentIndexChanged.connect(self._environment_changed)
         self._environment_changed()
 
@@ -144,6 +168,8 @@ class SettingsDialog(QDialog):
         env = self.environment.currentData()
         custom = env == CUSTOM
         extra = dict(self._original.extra)
+        extra[ASK_KEY] = self.ask_same_name.isChecked()
+        extra[NOTIFY_KEY] = self.notify.isChecked()
         folder = self.log_folder.text().strip()
         if folder:
             extra[LOG_FOLDER_KEY] = folder

@@ -124,7 +124,8 @@ class SignInController(QObject):
             message = exc.message
         else:
             log.error("sign-in failed: %s", type(exc).__name__)
-            message = f"Signing in did not work: {exc}"
+            message = ("Signing in did not work. Choose Sign in to try again; if it keeps "
+                       "failing, ask your IT support.")
         emit(self.failed, message)
         self._tell(QMessageBox.Icon.Warning, "Not signed in", message)
 

@@ -1,9 +1,14 @@
-"""Quit cleanly on SIGTERM and SIGINT (log-out, ``kill``, Ctrl-C in a terminal).
+"""Quit cleanly on SIGTERM and SIGINT (log-out, ``kill``, Ctrl-C in a terminal), and on the
+session's or the system's quit request, without asking whether to keep uploading.
 
 Python runs signal handlers only between bytecodes, and Qt's event loop is C++, so a handler
 alone would wait for the next Python call. The handler's wake-up byte goes to a socket pair that
 a QSocketNotifier watches, which wakes the event loop at once; the app then quits as from the
-tray (uploads pause and continue at the next start).
+tray (uploads stop and continue by themselves at the next start).
+
+A quit request from the session or the platform (log-out, Cmd-Q) reaches the application as a
+``QEvent.Quit`` that closes every window; :class:`QuitRequests` tells the window first, so its
+close asks nothing.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import signal
 import socket
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, QSocketNotifier
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSocketNotifier
 
 log = logging.getLogger(__name__)
 
@@ -61,3 +66,18 @@ def install(stop: Callable[[], None]) -> StopOnSignal | None:
     except (OSError, ValueError) as exc:  # ValueError: not the main thread
         log.warning("cannot watch for stop signals: %s", exc)
         return None
+
+
+class QuitRequests(QObject):
+    """Install on the QApplication: calls ``quitting`` when the application is asked to quit,
+    before Qt closes the windows (the event goes on to Qt)."""
+
+    def __init__(self, quitting: Callable[[], None], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._quitting = quitting
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Quit and watched is QCoreApplication.instance():
+            log.info("the session or the system asked the app to quit")
+            self._quitting()
+        return super().eventFilter(watched, event)

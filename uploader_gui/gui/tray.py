@@ -14,6 +14,9 @@ from uploader_gui.gui.signals import emit
 log = logging.getLogger(__name__)
 
 
+#: Settings.extra key: False when the person turned desktop notifications off.
+NOTIFY_KEY = "notifications"
+
 class Tray(QObject):
     """Wraps QSystemTrayIcon; where no tray exists (some desktops), it does nothing."""
 
@@ -25,6 +28,8 @@ class Tray(QObject):
     def __init__(self, icon: QIcon, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.available = QSystemTrayIcon.isSystemTrayAvailable()
+        #: Desktop notifications when uploads finish or fail (Settings, Everyday).
+        self.notifications = True
         self.menu = QMenu()
         self._add(self.menu, "Show window", self.show_requested)
         self.menu.addSeparator()
@@ -62,9 +67,11 @@ class Tray(QObject):
         self.icon.setToolTip(f"Procore Uploader — {text}")
 
     def notify(self, title: str, message: str, failure: bool = False) -> None:
+        log.info("%s: %s", title, message)
+        if not self.notifications:  # turned off in Settings: the window still says it
+            return
         self.last_message = (title, message)
         self.messages.append((title, message))
-        log.info("%s: %s", title, message)
         if self.available and self.icon.isVisible():
             kind = (QSystemTrayIcon.MessageIcon.Warning if failure
                     else QSystemTrayIcon.MessageIcon.Information)

@@ -14,10 +14,12 @@ from typing import Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
+from uploader_gui.gui.failure_words import explain
 from uploader_gui.gui.signals import emit
 from uploader_gui.gui.queue_model import QueueModel
 from uploader_gui.gui.tasks import TaskRunner
 from uploader_gui.gui.workers import UploadPool
+from uploader_gui.journal.store import Journal
 from uploader_gui.transfer.control import TransferControl
 from uploader_gui.transfer.model import (ConflictPolicy, Destination, ProgressEvent, Rejected,
                                          UploadItem, UploadState)
@@ -58,6 +60,8 @@ class QueueEngine(Protocol):
     def pause(self, upload_id: int) -> None: ...
     def cancel(self, upload_id: int) -> None: ...
     def remove_finished(self) -> int: ...
+    @property
+    def journal(self) -> Journal: ...
     def run(self, upload_id: int, control: TransferControl | None = None,
             on_event: Callable[[ProgressEvent], None] | None = None) -> UploadItem: ...
 
@@ -82,6 +86,13 @@ def describe_add(result: AddOutcome) -> str:
     if folders:
         n = len(folders)
         parts.append(f"{n} empty folder{'s' if n != 1 else ''} created in Procore.")
+    left_out = getattr(result, "left_out", [])
+    if left_out:
+        n = len(left_out)
+        names = ", ".join(p.name for p in left_out[:3]) + (", …" if n > 3 else "")
+        parts.append(f"{n} system file{'s' if n != 1 else ''} left out ({names}): Windows, "
+                     "macOS and Office make these by themselves. Drop one on its own to upload "
+                     "it anyway.")
     if result.rejected:
         first = result.rejected[0]
         more = len(result.rejected) - 1
@@ -90,6 +101,19 @@ def describe_add(result: AddOutcome) -> str:
             text += f" (and {more} more)"
         parts.append(text)
     return " ".join(parts) or "Nothing to add: the folder holds no files."
+
+
+def start_up_notice(continuing: int, paused: int) -> str:
+    """What the start-up does with last time's uploads ("" when there were none)."""
+    parts = []
+    if continuing:
+        parts.append(f"Continuing {continuing} unfinished upload"
+                     f"{'s' if continuing != 1 else ''} from last time.")
+    if paused:
+        parts.append(f"{paused} upload{'s' if paused != 1 else ''} you paused "
+                     f"{'stay' if paused != 1 else 'stays'} paused: select "
+                     f"{'them' if paused != 1 else 'it'} and choose Resume when you are ready.")
+    return " ".join(parts)
 
 
 class UploadQueue(QObject):
@@ -121,6 +145,7 @@ class UploadQueue(QObject):
         self.pool.drained.connect(self._on_drained)
         self._batch_done = 0
         self._batch_failed = 0
+        self._batch_stopped = False
         self._adding = 0
         # Uploads waiting for the connection are tried again by this timer (see
         # _wait_for_network); the wait doubles while Procore stays out of reach.
@@ -150,15 +175,10 @@ class UploadQueue(QObject):
         self.model.add_items([*items, *unfinished])
         resume = [it.id for it in unfinished if it.state in RESUME_AT_START]
         self.pool.enqueue(resume)
-        said = []
-        if resume:
-            n = len(resume)
-            said.append(f"Continuing {n} unfinished upload{'s' if n != 1 else ''} from "
-                        "last time.")
-        if elsewhere:
-            said.append(elsewhere)
+        paused = sum(1 for it in unfinished if it.state is UploadState.PAUSED)
+        said = " ".join(filter(None, [start_up_notice(len(resume), paused), elsewhere]))
         if said:
-            emit(self.notice, " ".join(said))
+            emit(self.notice, said)
         emit(self.loaded)
 
     def add_paths(self, paths: Sequence[Path], destination: Destination,
@@ -186,6 +206,8 @@ class UploadQueue(QObject):
         ids = [i for i in upload_ids if self._state(i) is not None
                and not self._state(i).finished and self._state(i) is not UploadState.PAUSED]
         waiting = self.pool.pause(ids)
+        if waiting:
+            self._batch_stopped = True
         self._record_stop(waiting, UploadState.PAUSED, self.engine.pause)
 
     def cancel(self, upload_ids: Iterable[int]) -> None:
@@ -246,6 +268,18 @@ class UploadQueue(QObject):
 
         self._tasks.submit(self.engine.remove_finished, done, self._report_error)
 
+    def remove(self, upload_ids: Iterable[int]) -> None:
+        """Take finished rows (failed ones too) out of the list and the history."""
+        gone = [i for i in upload_ids if (state := self._state(i)) is not None and state.finished]
+        if not gone:
+            return
+        journal = self.engine.journal
+
+        def done(_: object) -> None:
+            self.model.remove_ids(gone)
+
+        self._tasks.submit(lambda: journal.remove(gone), done, self._report_error)
+
     def set_parallel(self, n: int) -> None:
         self.pool.resize(n)
 
@@ -269,6 +303,8 @@ class UploadQueue(QObject):
     @Slot(object)
     def _on_finished(self, item: UploadItem) -> None:
         self.model.update_item(item)
+        if item.state in RESUMABLE:
+            self._batch_stopped = True
         if item.state is UploadState.FAILED:
             self._batch_failed += 1
             emit(self.item_failed, item)
@@ -277,6 +313,8 @@ class UploadQueue(QObject):
             if self._network_wait != NETWORK_RETRY_FIRST or self._network_timer.isActive():
                 emit(self.notice, "The connection to Procore is back: the uploads that waited "
                                   "for it continue.")
+                self._network_timer.stop()
+                self._connection_back()
             self._network_wait = NETWORK_RETRY_FIRST  # Procore answers again
         elif item.state is UploadState.WAITING_NETWORK:
             self._wait_for_network()
@@ -296,6 +334,11 @@ class UploadQueue(QObject):
 
     @Slot()
     def _on_drained(self) -> None:
+        if self._batch_stopped:
+            # Files of this batch were paused or wait (connection, sign-in): it has stopped,
+            # not finished; the count goes on when they continue.
+            self._batch_stopped = False
+            return
         done, failed = self._batch_done, self._batch_failed
         self._batch_done = self._batch_failed = 0
         if done or failed:
@@ -303,7 +346,9 @@ class UploadQueue(QObject):
 
     def _report_error(self, exc: BaseException) -> None:
         log.warning("queue operation failed: %s", exc)
-        emit(self.notice, f"Something went wrong: {exc}")
+        why = explain(str(exc))
+        emit(self.notice, f"The list of uploads could not be updated: {why.what} "
+                          f"{why.next_step}")
 
     def _wait_for_network(self) -> None:
         if not self._network_timer.isActive():
@@ -316,7 +361,13 @@ class UploadQueue(QObject):
 
     @Slot()
     def _retry_waiting_for_network(self) -> None:
+        """One waiting file tries the connection; the others stay "waiting for the connection"
+        (rather than cycling through Queued and Preparing) until it gets through."""
         self._network_wait = min(self._network_wait * 2, NETWORK_RETRY_LONGEST)
+        waiting = [it.id for it in self.model.items() if it.state is UploadState.WAITING_NETWORK]
+        self.resume(waiting[:1])
+
+    def _connection_back(self) -> None:
         self.resume([it.id for it in self.model.items()
                      if it.state is UploadState.WAITING_NETWORK])
 

@@ -2,8 +2,9 @@
 
 Each worker is a QObject moved to its own long-lived QThread; it runs one ``engine.run`` at a
 time and reports through signals on a separate QObject that lives on the GUI thread. Pause and
-cancel set flags the engine polls between chunks; shutdown pauses what runs (so it stays
-resumable) and waits for every thread with a bound.
+cancel set flags the engine polls between chunks; shutdown stops what runs and waits for every
+thread with a bound. An upload stopped by the shutdown (not paused by the person) is put back
+in the queue by its worker, so the next start continues it by itself.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from uploader_gui.gui.signals import emit
 from uploader_gui.transfer.control import TransferControl
-from uploader_gui.transfer.model import ProgressEvent, UploadItem
+from uploader_gui.transfer.model import ProgressEvent, UploadItem, UploadState
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,7 @@ class RunsUploads(Protocol):
 
     def run(self, upload_id: int, control: TransferControl | None = None,
             on_event: Callable[[ProgressEvent], None] | None = None) -> UploadItem: ...
+    def retry(self, upload_id: int) -> UploadItem: ...
 
 
 class WorkerSignals(QObject):
@@ -51,11 +53,14 @@ class UploadWorker(QObject):
     #: Queued to the worker's thread: (upload id, TransferControl).
     requested = Signal(int, object)
 
-    def __init__(self, number: int, engine: RunsUploads, signals: WorkerSignals) -> None:
+    def __init__(self, number: int, engine: RunsUploads, signals: WorkerSignals,
+                 stopped_by_quit: set[int] | None = None) -> None:
         super().__init__()
         self.number = number
         self._engine = engine
         self._signals = signals
+        #: Uploads the app's shutdown stopped (filled before their control is paused).
+        self._stopped_by_quit = stopped_by_quit if stopped_by_quit is not None else set()
         self.requested.connect(self._run, Qt.ConnectionType.QueuedConnection)
 
     @Slot(int, object)
@@ -65,6 +70,9 @@ class UploadWorker(QObject):
         try:
             item = self._engine.run(upload_id, control,
                                     lambda event: emit(signals.progress, event))
+            if upload_id in self._stopped_by_quit and item.state is UploadState.PAUSED:
+                # Not the person's pause: queued again, it continues at the next start.
+                item = self._engine.retry(upload_id)
         except Exception as exc:  # the engine reports failures as items; this is a defect
             log.exception("upload %d stopped unexpectedly", upload_id)
             emit(signals.errored, upload_id, f"Unexpected problem: {exc}")
@@ -107,6 +115,7 @@ class UploadPool(QObject):
         self._next_number = 0
         self._size = 0
         self._closed = False
+        self._stopped_by_quit: set[int] = set()
         self.resize(size)
 
     # -- size ---------------------------------------------------------------------------------
@@ -128,7 +137,7 @@ class UploadPool(QObject):
         self._next_number += 1
         thread = QThread()
         thread.setObjectName(f"upload-worker-{number}")
-        worker = UploadWorker(number, self._engine, self._signals)
+        worker = UploadWorker(number, self._engine, self._signals, self._stopped_by_quit)
         worker.moveToThread(thread)
         thread.finished.connect(worker.deleteLater)
         thread.start()
@@ -227,14 +236,17 @@ class UploadPool(QObject):
     # -- shutdown -----------------------------------------------------------------------------
 
     def shutdown(self, timeout_ms: int = 5000) -> bool:
-        """Pause running uploads (they stay resumable), drop the wait list, stop every thread.
+        """Stop running uploads (queued again for the next start unless the person had paused
+        them), drop the wait list, stop every thread.
 
         Returns False if some thread did not stop within ``timeout_ms`` in total.
         """
         self._closed = True
         self._pending.clear()
         self._pending_set.clear()
-        for control in self._controls.values():
+        for upload_id, control in self._controls.items():
+            if not control.should_stop():
+                self._stopped_by_quit.add(upload_id)
             control.pause()
         deadline = time.monotonic() + timeout_ms / 1000
         ok = True

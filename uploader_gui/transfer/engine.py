@@ -56,6 +56,8 @@ class AddResult:
     duplicates: list[UploadItem] = field(default_factory=list)
     #: Empty folders of the drop, created in Procore (paths relative to the destination).
     folders: list[tuple[str, ...]] = field(default_factory=list)
+    #: System files (Thumbs.db, ~$ lock files...) found in dropped folders and left out.
+    left_out: list[Path] = field(default_factory=list)
 
 
 class UploadEngine:
@@ -93,7 +95,7 @@ class UploadEngine:
         """Scan dropped paths and queue every file found (disk I/O: not on a GUI thread)."""
         conflict = conflict or ConflictPolicy(self.settings.conflict_policy)
         found = scan(paths)
-        result = AddResult(rejected=list(found.rejected))
+        result = AddResult(rejected=list(found.rejected), left_out=list(found.left_out))
         new: list[UploadItem] = []
         for f in found.files:
             subfolders = f.subfolders

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from uploader_gui.transfer.model import Rejected
 from uploader_gui.transfer.name_clashes import keep_files_apart, unique_folder_names
+from uploader_gui.transfer.system_files import is_system_file
 
 GiB = 1024 ** 3
 #: Procore's per-file limit (as Procore Drive documents it).
@@ -51,6 +52,8 @@ class ScanResult:
     rejected: list[Rejected] = field(default_factory=list)
     #: Folders with nothing in them, as paths relative to the drop: created, as a copy would.
     empty_folders: list[tuple[str, ...]] = field(default_factory=list)
+    #: System files found inside dropped folders and left out (see system_files).
+    left_out: list[Path] = field(default_factory=list)
 
 
 def procore_name(name: str) -> str:
@@ -193,6 +196,9 @@ def _scan_one(path: Path, subfolders: tuple[str, ...], result: ScanResult,
         folder_names = unique_folder_names((e.name, procore_name(e.name)) for e in entries
                                            if _is_folder(e))
         for entry in entries:
+            if is_system_file(entry.name) and not entry.is_dir():
+                result.left_out.append(Path(entry.path))
+                continue
             _scan_one(Path(entry.path), folder, result, visited, top,
                       folder_names.get(entry.name))
         return

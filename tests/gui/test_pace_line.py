@@ -1,0 +1,27 @@
+"""While Procore's limit holds uploads back, the line says until when (a clock time) and how many
+files wait, instead of "until it resets" alone."""
+
+from __future__ import annotations
+
+import time
+
+from uploader_gui.gui.pace_line import pace_line
+
+
+class Pacer:
+    def __init__(self, holding_for: float = 0.0, interval: float = 0.0) -> None:
+        self.holding_for = holding_for
+        self.interval = interval
+
+
+def test_a_hold_says_the_clock_time_and_how_many_wait() -> None:
+    now = time.mktime((2026, 12, 4, 14, 2, 30, 0, 0, -1))
+    text = pace_line(Pacer(holding_for=150), 820, now=now)
+    assert "(at 14:05)" in text
+    assert "820 files wait for it" in text
+
+
+def test_spacing_says_how_many_wait_and_nothing_when_free() -> None:
+    assert "3 files wait" in pace_line(Pacer(interval=30), 3)
+    assert pace_line(Pacer(), 5) == ""
+    assert pace_line(None, 5) == ""

@@ -1,0 +1,39 @@
+"""The message strip above the queue: one sentence, a close button, and an announcement to
+screen readers when it changes."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAccessible, QAccessibleEvent
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QStyle, QToolButton, QWidget
+
+
+class NoticeBar(QFrame):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("noticeBar")
+        self.label = QLabel(self)
+        self.label.setObjectName("notice")
+        self.label.setWordWrap(True)
+        self.label.setAccessibleName("Message")
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.close_button = QToolButton(self)
+        self.close_button.setAutoRaise(True)
+        self.close_button.setIcon(self.style().standardIcon(
+            QStyle.StandardPixmap.SP_TitleBarCloseButton))
+        self.close_button.setToolTip("Close this message")
+        self.close_button.setAccessibleName("Close this message")
+        self.close_button.clicked.connect(lambda: self.show_text(""))
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(self.close_button, 0, Qt.AlignmentFlag.AlignTop)
+        self.hide()
+
+    def show_text(self, text: str) -> None:
+        """Show ``text`` (empty: close the strip)."""
+        self.label.setText(text)
+        self.setVisible(bool(text))
+        if text and QAccessible.isActive():
+            QAccessible.updateAccessibility(QAccessibleEvent(self.label,
+                                                             QAccessible.Event.Alert))

@@ -1,0 +1,23 @@
+"""The window's line while Procore's request limit holds uploads back: the client's sentence,
+the clock time the hold ends, and how many files wait for it."""
+
+from __future__ import annotations
+
+import time
+
+from uploader_gui.procore.pace_notice import Paced, pace_notice
+
+
+def pace_line(pacer: Paced | None, waiting: int, now: float | None = None) -> str:
+    """"" when nothing is held back."""
+    notice = pace_notice(pacer)
+    if notice is None or pacer is None:
+        return ""
+    text = notice.text
+    if notice.kind == "holding":
+        until = (now if now is not None else time.time()) + pacer.holding_for
+        text += f" (at {time.strftime('%H:%M', time.localtime(until))})"
+    if waiting:
+        text += (f" {waiting} file{'s wait' if waiting != 1 else ' waits'} for it; nothing "
+                 "needs doing.")
+    return text
