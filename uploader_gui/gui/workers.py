@@ -107,6 +107,8 @@ class UploadPool(QObject):
         self._signals.finished.connect(self._on_worker_free)
         self._threads: dict[int, QThread] = {}
         self._workers: dict[int, UploadWorker] = {}
+        #: Threads that did not stop in time, with their workers, kept alive (see _stop_thread).
+        self._stuck: list[tuple[QThread, UploadWorker | None]] = []
         self._free: deque[int] = deque()
         self._running: dict[int, int] = {}  # worker number -> upload id
         self._controls: dict[int, TransferControl] = {}  # upload id -> control
@@ -152,11 +154,17 @@ class UploadPool(QObject):
 
     def _stop_thread(self, number: int, timeout_ms: int) -> bool:
         thread = self._threads.pop(number)
-        self._workers.pop(number, None)
+        worker = self._workers.pop(number, None)
         thread.quit()
         ok = thread.wait(max(0, timeout_ms))
         if not ok:
             log.warning("upload worker %d did not stop within %d ms", number, timeout_ms)
+            # Still running: both stay referenced. Dropping the last Python reference would
+            # delete the worker (and the QThread) from this thread while its own thread may
+            # still be using it, which crashes the process.
+            self._stuck.append((thread, worker))
+        # Stopped: the worker is released only now, when nothing in its thread runs.
+        del worker
         return bool(ok)
 
     # -- queue --------------------------------------------------------------------------------
