@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from uploader_gui.config import Environment, Settings, resolve_environment
+from uploader_gui.domain import (ConflictPolicy, Destination, DestinationKind, Phase,
+                                 ProgressEvent, UploadItem, UploadState)
 from uploader_gui.journal.claims import UploadClaims
-from uploader_gui.journal.store import Journal, JournalCorrupt, Phase
+from uploader_gui.journal.store import Journal, JournalCorrupt
 from uploader_gui.procore.client import ProcoreClient, Scope
 from uploader_gui.procore.errors import ProcoreError
 from uploader_gui.procore.pace_notice import pace_notice
@@ -23,8 +25,6 @@ from uploader_gui.terminal_text import for_terminal
 from uploader_gui.transfer.control import TransferControl
 from uploader_gui.transfer.engine import UploadEngine
 from uploader_gui.transfer.environments import api_key, waiting_elsewhere
-from uploader_gui.transfer.model import (ConflictPolicy, Destination, DestinationKind,
-                                         ProgressEvent, UploadItem, UploadState)
 from uploader_gui.transfer.scan import procore_name, renamed_note
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130

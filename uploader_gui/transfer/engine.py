@@ -18,8 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from uploader_gui.config import MiB, Settings
+from uploader_gui.domain import (ConflictPolicy, Destination, DestinationKind, Phase,
+                                 ProgressEvent, Rejected, UploadItem, UploadState)
 from uploader_gui.journal.claims import UploadClaims
-from uploader_gui.journal.store import Journal, Phase
+from uploader_gui.journal.store import ItemChanges, Journal
 from uploader_gui.procore.abort import watching
 from uploader_gui.procore.client import ProcoreClient, Scope
 from uploader_gui.procore.errors import Cancelled, NetworkError, ProcoreError, SignInRequired
@@ -28,8 +30,6 @@ from uploader_gui.transfer import (association, environments, preflight, step_re
                                    storage_flows)
 from uploader_gui.transfer.control import TransferControl
 from uploader_gui.transfer.folders import FOLDERS, FolderResolver
-from uploader_gui.transfer.model import (ConflictPolicy, Destination, DestinationKind,
-                                         ProgressEvent, Rejected, UploadItem, UploadState)
 from uploader_gui.transfer.progress import ProgressMeter
 from uploader_gui.transfer.scan import scan
 from uploader_gui.transfer.segments import FileChanged
@@ -164,8 +164,7 @@ class UploadEngine:
     def retry(self, upload_id: int) -> UploadItem:
         """Queue a failed or cancelled file again; it continues from what is in storage."""
         item = self.journal.get(upload_id)
-        if item.state in {UploadState.FAILED, UploadState.CANCELLED, UploadState.PAUSED,
-                          UploadState.WAITING_SIGN_IN, UploadState.WAITING_NETWORK}:
+        if item.state.requeueable:
             self.journal.update(upload_id, state=UploadState.QUEUED, error=None)
         return self.journal.get(upload_id)
 
@@ -242,13 +241,13 @@ class UploadEngine:
         reporter = _Reporter(item, on_event)
         final_state, error = self._run(item, control, reporter)
         done = reporter.meter.done if final_state is not UploadState.DONE else item.size
-        where: dict[str, object] = {}
+        changes: ItemChanges = {"state": final_state, "error": error, "bytes_done": done}
         if final_state in (UploadState.DONE, UploadState.SKIPPED):
-            where = {"procore_id": item.procore_id, "web_url": item.web_url}
+            changes["procore_id"], changes["web_url"] = item.procore_id, item.web_url
         if final_state is UploadState.DONE:
             # The association's outcome and the end state in one commit (see associate()).
-            where["phase"] = Phase.ASSOCIATED
-        self.journal.update(upload_id, state=final_state, error=error, bytes_done=done, **where)
+            changes["phase"] = Phase.ASSOCIATED
+        self.journal.update(upload_id, **changes)
         reporter.emit(final_state, error=error, force=True)
         return self.journal.get(upload_id)
 

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from uploader_gui.transfer.model import Rejected
+from uploader_gui.domain import Rejected
 from uploader_gui.transfer.name_clashes import keep_files_apart, unique_folder_names
 
 GiB = 1024 ** 3

@@ -18,14 +18,14 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from uploader_gui.journal.store import Journal, Phase, TransferRecord
+from uploader_gui.domain import Phase, UploadItem, UploadState
+from uploader_gui.journal.store import Journal, TransferRecord
 from uploader_gui.procore.client import ProcoreClient, Scope
 from uploader_gui.procore.errors import (BadResponse, Gone, LinkExpired, NotFound,
                                          ProcoreError, SourceFileError, StorageError,
                                          ValidationFailed)
 from uploader_gui.procore.storage import StorageClient
 from uploader_gui.transfer.control import TransferControl
-from uploader_gui.transfer.model import UploadItem, UploadState
 from uploader_gui.transfer.progress import ProgressMeter
 from uploader_gui.transfer.segments import (MAX_SEGMENT, MIN_SEGMENT, MiB, FileChanged,
                                             hash_segments, segment_size_for)
@@ -127,7 +127,7 @@ def _store_single(ctx: FlowContext) -> None:
             _check_unchanged(item)  # shorter because it changed: start again with the new one
             raise
         _check_unchanged(item)
-        ctx.journal.set_phase(item.id, Phase.STORED, bytes_done=item.size)
+        ctx.journal.update(item.id, phase=Phase.STORED, bytes_done=item.size)
         return
     raise ProcoreError(LINKS_REFUSED)
 
@@ -233,7 +233,7 @@ def _store_segmented(ctx: FlowContext) -> None:
         ctx.set_state(UploadState.FINISHING)
         check_before_completing(item, ctx.journal.transfer(item.id))
         if _complete(ctx):
-            ctx.journal.set_phase(item.id, Phase.STORED, bytes_done=item.size)
+            ctx.journal.update(item.id, phase=Phase.STORED, bytes_done=item.size)
             return
         why = UPLOAD_LOST
 
