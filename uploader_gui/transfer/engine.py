@@ -12,7 +12,7 @@ import mimetypes
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,14 +25,15 @@ from uploader_gui.journal.store import ItemChanges, Journal
 from uploader_gui.procore.abort import watching
 from uploader_gui.procore.client import ProcoreClient, Scope
 from uploader_gui.procore.errors import Cancelled, NetworkError, ProcoreError, SignInRequired
+from uploader_gui.procore.http import RetryPolicy
 from uploader_gui.procore.storage import StorageClient
-from uploader_gui.transfer import (association, environments, preflight, step_retry,
-                                   storage_flows)
+from uploader_gui.transfer import association, environments, preflight, storage_flows
 from uploader_gui.transfer.control import TransferControl
 from uploader_gui.transfer.folders import FOLDERS, FolderResolver
 from uploader_gui.transfer.progress import ProgressMeter
 from uploader_gui.transfer.scan import scan
 from uploader_gui.transfer.segments import FileChanged
+from uploader_gui.transfer.step_retry import STEP_RETRY
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +63,7 @@ class UploadEngine:
     def __init__(self, client: ProcoreClient, journal: Journal, settings: Settings,
                  storage: StorageClient | None = None, *, identity: str | None = None,
                  web_base: str | None = None,
-                 step_waits: Sequence[float] = step_retry.STEP_WAITS) -> None:
+                 step_retry: RetryPolicy = STEP_RETRY) -> None:
         self.client = client
         self.journal = journal
         self.settings = settings
@@ -76,8 +77,8 @@ class UploadEngine:
         self._web_base = (web_base or "").rstrip("/")
         #: The Procore this engine sends to: it queues, lists and runs only that one's items.
         self.api_base = environments.api_key(str(getattr(client, "api_base", "")))
-        #: Waits before trying a step Procore failed for a moment again (step_retry.py).
-        self.step_waits = tuple(step_waits)
+        #: How a step Procore failed for a moment is tried again (step_retry.py).
+        self.step_retry = step_retry
         segment_threads = max(1, settings.parallel_segments) * max(1, settings.parallel_files)
         self._segment_pool = ThreadPoolExecutor(segment_threads, thread_name_prefix="segment")
         self._hash_pool = ThreadPoolExecutor(max(2, os.cpu_count() or 2),
@@ -292,10 +293,10 @@ class UploadEngine:
                 note = f"{exc} Its latest saved version was uploaded, from the start."
                 self._restart_changed(item)
             except ProcoreError as exc:
-                if not exc.retryable or step_tries >= len(self.step_waits):
+                if not exc.retryable or step_tries + 1 >= self.step_retry.attempts:
                     return UploadState.FAILED, exc.message
                 # A brief outage (5xx, 429): wait, then go on from the step the journal holds.
-                wait = step_retry.jittered(self.step_waits[step_tries])
+                wait = self.step_retry.backoff(step_tries)
                 step_tries += 1
                 log.info("upload %s: %s; trying again in %.1f s", item.id, exc.message, wait)
                 try:
