@@ -59,6 +59,11 @@ class AddResult:
     folders: list[tuple[str, ...]] = field(default_factory=list)
 
 
+def _segment_threads(settings: Settings) -> int:
+    """Segment threads enough for every file running at once to send all its lanes."""
+    return max(1, settings.parallel_segments) * max(1, settings.parallel_files)
+
+
 class UploadEngine:
     def __init__(self, client: ProcoreClient, journal: Journal, settings: Settings,
                  storage: StorageClient | None = None, *, identity: str | None = None,
@@ -79,8 +84,11 @@ class UploadEngine:
         self.api_base = environments.api_key(str(getattr(client, "api_base", "")))
         #: How a step Procore failed for a moment is tried again (step_retry.py).
         self.step_retry = step_retry
-        segment_threads = max(1, settings.parallel_segments) * max(1, settings.parallel_files)
-        self._segment_pool = ThreadPoolExecutor(segment_threads, thread_name_prefix="segment")
+        self._segment_threads = _segment_threads(settings)
+        self._segment_pool = ThreadPoolExecutor(self._segment_threads,
+                                                thread_name_prefix="segment")
+        #: Smaller pools replaced by apply_settings; uploads that began with them finish there.
+        self._retired_pools: list[ThreadPoolExecutor] = []
         self._hash_pool = ThreadPoolExecutor(max(2, os.cpu_count() or 2),
                                              thread_name_prefix="hash")
         self._controls: dict[int, TransferControl] = {}
@@ -186,6 +194,17 @@ class UploadEngine:
         elif not self.journal.get(upload_id).state.finished:
             self.journal.update(upload_id, state=UploadState.CANCELLED)
 
+    def apply_settings(self, settings: Settings) -> None:
+        """Use ``settings`` from the next file on: segment size, threshold, parallel segments,
+        MD5 (a file already running keeps its plan; its segments are in the journal)."""
+        threads = _segment_threads(settings)
+        with self._lock:
+            self.settings = settings
+            if threads > self._segment_threads and not self._closed:
+                self._retired_pools.append(self._segment_pool)
+                self._segment_pool = ThreadPoolExecutor(threads, thread_name_prefix="segment")
+                self._segment_threads = threads
+
     def remove_finished(self) -> int:
         return self.journal.remove(i.id for i in self.items()
                                    if i.state.finished and i.state is not UploadState.FAILED)
@@ -197,8 +216,8 @@ class UploadEngine:
             controls = list(self._controls.values())
         for control in controls:
             control.pause()
-        self._segment_pool.shutdown(wait=True, cancel_futures=True)
-        self._hash_pool.shutdown(wait=True, cancel_futures=True)
+        for pool in [*self._retired_pools, self._segment_pool, self._hash_pool]:
+            pool.shutdown(wait=True, cancel_futures=True)
         self._claims.close()
 
     # ---------------------------------------------------------------- one file
@@ -361,14 +380,16 @@ class UploadEngine:
                 preflight.check_folder_writable(listing, dest.label)
         control.check()
 
+        with self._lock:  # one consistent view while apply_settings may be swapping them
+            settings, segment_pool = self.settings, self._segment_pool
         ctx = storage_flows.FlowContext(
             item=item, scope=scope, client=self.client, storage=self.storage,
             journal=self.journal, control=control, meter=reporter.meter,
             set_state=lambda s: reporter.emit(s, force=True), identity=self._current_identity(),
-            segment_threshold=self.settings.segment_threshold_bytes,
-            segment_size=max(1, self.settings.segment_size_mib) * MiB,
-            parallel_segments=max(1, self.settings.parallel_segments),
-            send_md5=self.settings.send_md5, segment_pool=self._segment_pool,
+            segment_threshold=settings.segment_threshold_bytes,
+            segment_size=max(1, settings.segment_size_mib) * MiB,
+            parallel_segments=max(1, settings.parallel_segments),
+            send_md5=settings.send_md5, segment_pool=segment_pool,
             hash_pool=self._hash_pool, folder_id=new_folder,
             on_part_stored=lambda: reporter.emit(reporter.state, force=True))
         try:
