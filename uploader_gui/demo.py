@@ -114,10 +114,10 @@ def start_demo(folder: Path | None = None) -> DemoSession:
 class MemoryKeyring(keyring.backend.KeyringBackend):
     """A password store that lives and dies with the demo."""
 
-    priority = 0  # type: ignore[assignment]  # never chosen by keyring on its own
+    priority = 0  # never chosen by keyring on its own
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # keyring's is not annotated
         self._secrets: dict[tuple[str, str], str] = {}
 
     def get_password(self, service: str, username: str) -> str | None:

@@ -77,7 +77,7 @@ def peer_uid(fd: int) -> int | None:
                                         struct.calcsize("3i"))
         except OSError:
             return None
-        return struct.unpack("3i", creds)[1]
+        return int(struct.unpack("3i", creds)[1])
     if sys.platform == "darwin" or "bsd" in sys.platform:
         return _getpeereid(fd)
     return None

@@ -54,7 +54,8 @@ class ScanResult:
 
 
 def procore_name(name: str) -> str:
-    """A name Procore and Windows accept: forbidden characters become "-" (as Procore Drive does)."""
+    """A name Procore and Windows accept: forbidden characters become "-" (as Procore Drive
+    does)."""
     cleaned = _BAD_NAME_CHARS.sub("-", _INVISIBLE.sub("", name)).strip().rstrip(". ")
     stem = cleaned.split(".")[0].upper()
     if stem in _RESERVED_WINDOWS:

@@ -7,6 +7,7 @@ again while their links are valid.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -118,7 +119,7 @@ def _store_single(ctx: FlowContext) -> None:
         assert rec.instructions is not None
         ctx.set_state(UploadState.UPLOADING)
         try:
-            _with_retries(ctx, lambda: _post_once(ctx, rec))
+            _with_retries(ctx, functools.partial(_post_once, ctx, rec))
         except LinkExpired:
             ctx.journal.restart_transfer(item.id, keep_hashes=True)
             continue
@@ -412,7 +413,8 @@ def _replan(ctx: FlowContext, rate: float, lanes: int) -> _Replan:
     larger than that many 5 GiB parts), each at most 5 GiB."""
     size = ctx.item.size
     count = max(lanes, -(-size // MAX_SEGMENT))
-    segment = max(MIN_SEGMENT, -(-(-(-size // count)) // MiB) * MiB)
+    per_part = -(-size // count)  # ceiling divisions
+    segment = max(MIN_SEGMENT, -(-per_part // MiB) * MiB)
     parts = -(-size // segment)
     how = "one part" if parts == 1 else f"{parts} larger parts sent at the same time"
     note = (f"The connection is too slow for every part of this file to start before Procore's "
