@@ -23,7 +23,7 @@ from uploader_gui.procore.pace_notice import pace_notice
 from uploader_gui.terminal_text import for_terminal
 from uploader_gui.transfer.engine import UploadEngine
 from uploader_gui.transfer.environments import api_key, waiting_elsewhere
-from uploader_gui.transfer.queue import ItemChanged, UploadService
+from uploader_gui.transfer.queue import ItemChanged, Notice, QueueEvent, UploadService
 from uploader_gui.transfer.scan import procore_name, renamed_note
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -305,8 +305,15 @@ def run_items(engine: UploadEngine, items: list[UploadItem], settings: Settings,
     the window uses. None when interrupted with Ctrl-C."""
     service = UploadService(engine, settings)
     service.adopt(items)
-    service.subscribe(lambda e: out.event(e.progress) if isinstance(e, ItemChanged)
-                      and e.progress is not None else None)
+    notices: list[Notice] = []
+
+    def listen(event: QueueEvent) -> None:
+        if isinstance(event, ItemChanged) and event.progress is not None:
+            out.event(event.progress)
+        elif isinstance(event, Notice):
+            notices.append(event)
+
+    service.subscribe(listen)
     for item in items:
         out.queued(item)
     pacer = getattr(engine.client, "pacer", None)
@@ -324,15 +331,13 @@ def run_items(engine: UploadEngine, items: list[UploadItem], settings: Settings,
         service.close()
         out.message("Stopped. Run 'procore-uploader resume' to continue where it left off.")
         return None
-    service.close()
+    service.close()  # after it, every notice has been given
     results = [service.item(item.id) for item in items]
     for item in results:
         out.finished(item)
-    waiting = sum(1 for i in results if i.state is UploadState.WAITING_NETWORK)
-    if waiting:
-        out.message(f"Procore could not be reached for {waiting} file"
-                    f"{'s' if waiting != 1 else ''}. Run 'procore-uploader resume' once the "
-                    "connection is back: they continue from where they stopped.")
+    for said_after in notices:
+        out.message(f"{said_after.text} Run 'procore-uploader resume' once the connection is "
+                    "back: they continue from where they stopped.")
     return results
 
 

@@ -20,7 +20,12 @@ from uploader_gui.config import Settings
 from uploader_gui.domain import Destination, DestinationKind, UploadState
 from uploader_gui.sandbox import Fault, Sandbox
 from uploader_gui.transfer.engine import UploadEngine
-from uploader_gui.transfer.queue import ItemAdded, ItemChanged, QueueEvent, UploadService
+from uploader_gui.journal.store import Journal
+from uploader_gui.procore.client import ProcoreClient
+from uploader_gui.procore.http import RetryPolicy
+from uploader_gui.procore.tokens import StaticTokenProvider
+from uploader_gui.transfer.queue import (ItemAdded, ItemChanged, Notice, QueueEvent,
+                                         UploadService)
 
 MiB = 1024 * 1024
 
@@ -201,3 +206,27 @@ def test_loaded_items_are_announced_and_paused_ones_wait(make_service: Any, make
         service.close()
     assert not [t for t in threading.enumerate()
                 if t.name in {"upload-file", "journal-writer"}], "every thread stopped"
+
+
+def test_files_left_waiting_for_the_connection_are_told_once(sandbox: Sandbox, demo: Any,
+                                                              tmp_path: Path) -> None:
+    sandbox.faults.add(Fault("reset", "create", times=None))  # Procore out of reach
+    client = ProcoreClient(sandbox.api_url, StaticTokenProvider(
+        sandbox.issue_token(demo.user_id), identity=str(demo.user_id)),
+        retry=RetryPolicy(attempts=2, base_delay=0.01, max_delay=0.02))
+    engine = UploadEngine(client, Journal.open(tmp_path / "j.sqlite3"), Settings())
+    service = UploadService(engine, Settings(parallel_files=2))
+    notices: list[str] = []
+    service.subscribe(lambda e: notices.append(e.text) if isinstance(e, Notice) else None)
+    try:
+        ids = [i.id for i in service.add([_write(tmp_path, f"rfi-{n}.pdf", 500 + n)
+                                          for n in range(3)], _dest(demo)).items]
+        assert service.wait_idle(60)
+        service.flush()
+        assert all(service.item(i).state is UploadState.WAITING_NETWORK for i in ids)
+    finally:
+        service.close()  # every notice is given by then
+        engine.close()
+        engine.journal.close()
+        client.close()
+    assert notices == ["Procore could not be reached for 3 files."]

@@ -5,9 +5,9 @@ its events. It holds every item of this Procore, starts files on its own worker 
 many at once as the settings say, changed at once when they change), keeps each running
 file's :class:`TransferControl`, and writes the person's Pause / Resume / Retry / Cancel to the
 journal through one writer thread, in the order they were asked for. Subscribers get plain
-events (:class:`ItemAdded`, :class:`ItemChanged`, :class:`ItemRemoved`) on the thread where the
-change happened, never while the service holds its lock (so they may read it); they must
-return quickly.
+events (:class:`ItemAdded`, :class:`ItemChanged`, :class:`ItemRemoved`, :class:`Notice`) on the
+thread where the change happened, never while the service holds its lock (so they may read
+it); they must return quickly.
 """
 
 from __future__ import annotations
@@ -49,7 +49,19 @@ class ItemRemoved:
     upload_id: int
 
 
-QueueEvent = ItemAdded | ItemChanged | ItemRemoved
+@dataclass(frozen=True)
+class Notice:
+    """Something to tell the person about the queue as a whole, in plain words."""
+
+    text: str
+
+
+def unreachable_notice(count: int) -> Notice:
+    """Said when the queue stops with files waiting for the connection."""
+    return Notice(f"Procore could not be reached for {count} file{'s' if count != 1 else ''}.")
+
+
+QueueEvent = ItemAdded | ItemChanged | ItemRemoved | Notice
 Subscriber = Callable[[QueueEvent], None]
 
 
@@ -69,6 +81,8 @@ class UploadService:
         self._again: set[int] = set()
         #: Running files to forget when they stop (Remove while they ran).
         self._drop: set[int] = set()
+        #: Files that stopped waiting for the connection since the queue was last idle.
+        self._unreachable: set[int] = set()
         self._waiting: deque[int] = deque()
         self._workers: list[threading.Thread] = []
         self._closed = False
@@ -349,7 +363,13 @@ class UploadService:
             elif result is not None and upload_id in self._items:
                 self._items[upload_id] = dataclasses.replace(result)
                 again = upload_id in self._again
+                if result.state is UploadState.WAITING_NETWORK:
+                    self._unreachable.add(upload_id)
             self._again.discard(upload_id)
+            notice = None
+            if self._unreachable and not again and not self._controls and not self._waiting:
+                notice = unreachable_notice(len(self._unreachable))
+                self._unreachable.clear()
             copy = dataclasses.replace(self._items[upload_id]) if not removed \
                 and upload_id in self._items else None
             self._idle.notify_all()
@@ -357,6 +377,8 @@ class UploadService:
             self._emit(ItemRemoved(upload_id))
         elif copy is not None:
             self._changed(copy)
+        if notice is not None:
+            self._emit(notice)
         if again:
             self.start([upload_id])
 
