@@ -216,6 +216,9 @@ def test_no_connection_leaves_the_file_waiting_for_resume(sandbox: Sandbox, env:
     assert result.returncode == 1
     assert "NOT FINISHED" in result.stderr and "connection" in result.stderr
     assert "procore-uploader resume" in result.stdout + result.stderr
+    told = result.stdout + result.stderr
+    assert told.count("Procore could not be reached for 1 file. Run 'procore-uploader resume' "
+                      "once the connection is back") == 1
     [row] = [json.loads(line) for line in _run(["status", "--json"], env).stdout.splitlines()]
     assert row["state"] == "waiting-network"
     sandbox.faults.clear()

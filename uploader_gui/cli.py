@@ -1,4 +1,5 @@
-"""The ``procore-uploader`` command: the window with no sub-command, or upload/resume/status/sandbox.
+"""The ``procore-uploader`` command: the window with no sub-command, or upload, resume, status,
+sandbox.
 
 The command-line contract (sub-commands, options, exit status, ``--json`` lines) is relied on by
 scripts and tests; see README.md.
@@ -84,10 +85,12 @@ def build_parser() -> argparse.ArgumentParser:
                          "added those files again)")
 
     sb = sub.add_parser("sandbox", parents=[common],
-                        help="run a local server that behaves like Procore (for trying and testing)")
+                        help="run a local server that behaves like Procore "
+                             "(for trying and testing)")
     sb.add_argument("--port", type=int, help="API port (storage uses the next one)")
     sb.add_argument("--data-dir", type=Path, help="where stored files are kept")
-    sb.add_argument("--faults", metavar="SPEC", help="faults to inject, e.g. 'seed=7,create:status=503*2'")
+    sb.add_argument("--faults", metavar="SPEC",
+                    help="faults to inject, e.g. 'seed=7,create:status=503*2'")
 
     _register_auth_commands(sub, common)
     return parser

@@ -9,22 +9,21 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any, TextIO
 
 from uploader_gui.config import Environment, Settings, resolve_environment
+from uploader_gui.domain import (ConflictPolicy, Destination, DestinationKind, Phase,
+                                 ProgressEvent, UploadItem, UploadState)
 from uploader_gui.journal.claims import UploadClaims
-from uploader_gui.journal.store import Journal, JournalCorrupt, Phase
+from uploader_gui.journal.store import Journal, JournalCorrupt
 from uploader_gui.procore.client import ProcoreClient, Scope
 from uploader_gui.procore.errors import ProcoreError
 from uploader_gui.procore.pace_notice import pace_notice
 from uploader_gui.terminal_text import for_terminal
-from uploader_gui.transfer.control import TransferControl
 from uploader_gui.transfer.engine import UploadEngine
 from uploader_gui.transfer.environments import api_key, waiting_elsewhere
-from uploader_gui.transfer.model import (ConflictPolicy, Destination, DestinationKind,
-                                         ProgressEvent, UploadItem, UploadState)
+from uploader_gui.transfer.queue import ItemChanged, Notice, QueueEvent, UploadService
 from uploader_gui.transfer.scan import procore_name, renamed_note
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -197,7 +196,7 @@ def upload(args: argparse.Namespace) -> int:
                 to_run.append(twin)
             else:
                 out.note(twin, "given more than once; uploaded once")
-        results = run_items(engine, to_run, settings.parallel_files, out)
+        results = run_items(engine, to_run, settings, out)
     finally:
         engine.close()
     if results is None:
@@ -224,7 +223,7 @@ def resume(args: argparse.Namespace) -> int:
             out.message("Nothing to resume here: every upload for this Procore is finished.")
             # A journal that lost uploads (until acknowledged): not a clean success.
             return EXIT_OK if engine.journal.loss is None else EXIT_FAILED
-        results = run_items(engine, items, settings.parallel_files, out)
+        results = run_items(engine, items, settings, out)
     finally:
         engine.close()
     if results is None:
@@ -300,24 +299,28 @@ def sandbox(args: argparse.Namespace) -> int:
 
 
 # ------------------------------------------------------------------ running
-def run_items(engine: UploadEngine, items: list[UploadItem], jobs: int,
+def run_items(engine: UploadEngine, items: list[UploadItem], settings: Settings,
               out: Reporter) -> list[UploadItem] | None:
-    """Upload the items, ``jobs`` at a time. None when interrupted with Ctrl-C."""
-    controls = {item.id: TransferControl() for item in items}
-    for item in items:
-        if item.state is not UploadState.QUEUED:
-            engine.retry(item.id)
-    pool = ThreadPoolExecutor(max(1, jobs), thread_name_prefix="file")
-    futures: list[Future[UploadItem]] = [
-        pool.submit(engine.run, item.id, controls[item.id], out.event) for item in items]
+    """Upload the items, ``settings.parallel_files`` at a time, through the same queue service
+    the window uses. None when interrupted with Ctrl-C."""
+    service = UploadService(engine, settings)
+    service.adopt(items)
+    notices: list[Notice] = []
+
+    def listen(event: QueueEvent) -> None:
+        if isinstance(event, ItemChanged) and event.progress is not None:
+            out.event(event.progress)
+        elif isinstance(event, Notice):
+            notices.append(event)
+
+    service.subscribe(listen)
     for item in items:
         out.queued(item)
     pacer = getattr(engine.client, "pacer", None)
     said: str | None = None  # the kind of rate-limit notice printed last
     try:
-        pending = set(futures)
-        while pending:
-            _, pending = wait(pending, timeout=0.2)
+        service.start([item.id for item in items])
+        while not service.wait_idle(0.2):
             out.tick()
             # Procore's rate limit holding the uploads back: say so once, not every tick.
             notice = pace_notice(pacer)
@@ -325,20 +328,16 @@ def run_items(engine: UploadEngine, items: list[UploadItem], jobs: int,
                 out.message(notice.text)
             said = notice.kind if notice is not None else None
     except KeyboardInterrupt:
-        for control in controls.values():
-            control.pause()
-        pool.shutdown(wait=True, cancel_futures=True)
+        service.close()
         out.message("Stopped. Run 'procore-uploader resume' to continue where it left off.")
         return None
-    pool.shutdown(wait=True)
-    results = [f.result() for f in futures]
+    service.close()  # after it, every notice has been given
+    results = [service.item(item.id) for item in items]
     for item in results:
         out.finished(item)
-    waiting = sum(1 for i in results if i.state is UploadState.WAITING_NETWORK)
-    if waiting:
-        out.message(f"Procore could not be reached for {waiting} file"
-                    f"{'s' if waiting != 1 else ''}. Run 'procore-uploader resume' once the "
-                    "connection is back: they continue from where they stopped.")
+    for said_after in notices:
+        out.message(f"{said_after.text} Run 'procore-uploader resume' once the connection is "
+                    "back: they continue from where they stopped.")
     return results
 
 

@@ -29,12 +29,12 @@ from uploader_gui.auth.credentials import OOB_REDIRECT, ClientCredentials
 from uploader_gui.auth.keyring_store import KeyringStore, service_name
 from uploader_gui.auth.provider import OAuthTokenProvider
 from uploader_gui.config import Environment, Settings, resolve_environment
+from uploader_gui.domain import Destination, DestinationKind
 from uploader_gui.procore.client import ProcoreClient
 from uploader_gui.procore.tokens import TokenProvider
 from uploader_gui.sandbox import Sandbox
 from uploader_gui.sandbox.oauth import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_REDIRECT_URIS
 from uploader_gui.transfer.environments import api_key
-from uploader_gui.transfer.model import Destination, DestinationKind
 
 log = logging.getLogger(__name__)
 
@@ -114,10 +114,10 @@ def start_demo(folder: Path | None = None) -> DemoSession:
 class MemoryKeyring(keyring.backend.KeyringBackend):
     """A password store that lives and dies with the demo."""
 
-    priority = 0  # type: ignore[assignment]  # never chosen by keyring on its own
+    priority = 0  # never chosen by keyring on its own
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # keyring's is not annotated
         self._secrets: dict[tuple[str, str], str] = {}
 
     def get_password(self, service: str, username: str) -> str | None:

@@ -129,7 +129,8 @@ def make_window(sandbox: Any, demo: Any, tmp_path: Path,
         client = ProcoreClient(sandbox.api_url, tokens, retry=retry)
         journal = Journal.open(journal_path or tmp_path / "journal.sqlite3")
         engine = UploadEngine(client, journal, settings, identity=str(demo.user_id),
-                              web_base="https://app.example", step_waits=(0.05, 0.1))
+                              web_base="https://app.example",
+                              step_retry=RetryPolicy(attempts=3, base_delay=0.05, max_delay=0.1))
         # Not qtbot.addWidget: pytest-qt closes those before fixtures tear down, and a close
         # while uploads run would ask its question; the teardown below stops it first.
         window = MainWindow(engine, client if signed_in else None, settings,

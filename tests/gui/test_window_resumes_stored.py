@@ -9,6 +9,7 @@ import pytest
 from pytestqt.qtbot import QtBot
 
 from tests.gui.conftest import WindowParts, documents_destination
+from uploader_gui.procore.http import RetryPolicy
 from uploader_gui.config import Settings
 from uploader_gui.journal.store import Journal
 
@@ -31,7 +32,8 @@ def test_start_up_continues_a_file_that_failed_with_its_bytes_stored(
     sandbox.faults.add(Fault("status", "associate", status=500, times=None))
     client = ProcoreClient(sandbox.api_url, StaticTokenProvider(
         sandbox.issue_token(demo.user_id), identity=str(demo.user_id)))
-    engine = UploadEngine(client, Journal.open(path), Settings(), step_waits=(0.05,))
+    engine = UploadEngine(client, Journal.open(path), Settings(),
+                          step_retry=RetryPolicy(attempts=2, base_delay=0.05, max_delay=0.05))
     try:
         [item] = engine.add([f], documents_destination(demo)).items
         assert engine.run(item.id).state is UploadState.FAILED

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from site import getsitepackages
 
 import pytest
 
@@ -58,12 +59,22 @@ def test_installed_wheel_finds_its_icon(wheel: Path, tmp_path: Path) -> None:
 def test_editable_install_finds_the_top_level_resources(tmp_path: Path) -> None:
     """``pip install -e .`` maps the package to the checkout; resources/ is found beside it."""
     venv = tmp_path / "venv"
-    # Without a pip of its own the venv has no setuptools of its own either (Python 3.11's
-    # ensurepip brings an old one): pip and setuptools come from the test environment, which
-    # pyproject's test extras keep new enough for its SPDX licence string.
-    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", "--without-pip",
-                    str(venv)], check=True, timeout=120)
+    # pip and setuptools come from the environment running the tests (pyproject's test extra
+    # keeps its setuptools new enough for the SPDX licence string), not from the base
+    # interpreter: --system-site-packages would give a venv made from another venv the base
+    # interpreter's packages (Python 3.11 brings setuptools 65), so a .pth names ours instead.
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True,
+                   timeout=120)
     python = venv / "bin" / "python"
+    venv_site = subprocess.run([str(python), "-c",
+                                "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                               check=True, capture_output=True, text=True,
+                               timeout=60).stdout.strip()
+    (Path(venv_site) / "test_environment.pth").write_text(
+        "".join(f"{d}\n" for d in getsitepackages()), encoding="utf-8")
+    tools = subprocess.run([str(python), "-c", "import setuptools; print(setuptools.__file__)"],
+                           check=True, capture_output=True, text=True, timeout=60).stdout
+    assert Path(tools).parent.parent in {Path(d) for d in getsitepackages()}
     subprocess.run([str(python), "-m", "pip", "install", "-q", "--no-deps",
                     "--no-build-isolation", "--no-index", "-e", str(ROOT)],
                    check=True, capture_output=True, timeout=300)

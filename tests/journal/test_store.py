@@ -160,3 +160,22 @@ def test_reads_do_not_wait_for_a_write_in_progress(tmp_path: Path) -> None:
     assert journal.get(item.id).error == "half-written"
     assert journal.transfer(item.id).phase == Phase.NEW
     journal.close()
+
+
+def test_phase_is_stored_by_value_and_read_back_as_the_enum(tmp_path: Path) -> None:
+    journal = Journal.open(tmp_path / "j.sqlite3")
+    [item] = journal.add_items([_item(tmp_path / "a.pdf")])
+    assert journal.transfer(item.id).phase is Phase.NEW
+    journal.update(item.id, phase=Phase.ASSOCIATING, assoc_name="a.pdf",
+                   state=UploadState.FINISHING)
+    journal.close()
+    again = Journal.open(tmp_path / "j.sqlite3")
+    rec = again.transfer(item.id)
+    assert isinstance(rec.phase, Phase) and rec.phase is Phase.ASSOCIATING
+    assert rec.assoc_name == "a.pdf"
+    with sqlite3.connect(tmp_path / "j.sqlite3") as raw:
+        [(text,)] = raw.execute("SELECT phase FROM uploads WHERE id=?", (item.id,)).fetchall()
+    assert text == "associating", "journals written by earlier versions keep reading the same"
+    again.update(item.id, state=UploadState.FAILED, phase=Phase.STORED)
+    assert [i.id for i in again.failed_with_bytes_stored()] == [item.id]
+    again.close()

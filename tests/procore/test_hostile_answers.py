@@ -126,7 +126,8 @@ def test_dripped_storage_answer_is_cut_off_at_the_deadline(sandbox: Sandbox, tmp
     storage = StorageClient(timeout=(2.0, 1.0), deadline=1.5, min_rate=10 * 1024 * 1024)
     engine = UploadEngine(client, Journal.open(tmp_path / "journal.sqlite3"),
                           Settings(segment_threshold_mib=5, segment_size_mib=5),
-                          storage=storage, step_waits=(0.1,))
+                          storage=storage,
+                          step_retry=RetryPolicy(attempts=2, base_delay=0.1, max_delay=0.1))
     try:
         dest = Destination(DestinationKind.PROJECT_FOLDER, demo.company_id, demo.project_ids[0])
         [item] = engine.add([f], dest).items

@@ -47,6 +47,43 @@ def test_backoff_grows_exponentially_with_full_jitter() -> None:
         0.0, 2.0, pytest.approx(7.992)]
 
 
+def test_equal_jitter_keeps_half_of_each_wait() -> None:
+    draws = iter([0.0, 1.0])
+    equal = RetryPolicy(attempts=4, base_delay=2.0, max_delay=32.0, jitter_floor=0.5,
+                        random=lambda: next(draws))
+    assert [equal.backoff(2), equal.backoff(2)] == [4.0, 8.0]
+    assert equal.shortest_span() == 1.0 + 2.0 + 4.0
+    assert RetryPolicy(attempts=3).shortest_span() == 0.0, "full jitter may not wait at all"
+
+
+def test_run_waits_with_the_callers_wait_and_stops_when_it_says() -> None:
+    import threading
+    import time
+
+    from uploader_gui.transfer.control import TransferControl
+
+    control = TransferControl()
+    slept: list[float] = []
+    calls: list[int] = []
+
+    def busy() -> None:
+        calls.append(1)
+        raise errors.StorageError("busy", status=503, code="SlowDown", retry_after=30.0)
+
+    run_policy = RetryPolicy(attempts=5, sleep=slept.append)
+    pauser = threading.Timer(0.3, control.pause)
+    pauser.start()
+    started = time.monotonic()
+    try:
+        with pytest.raises(errors.Cancelled, match="paused"):
+            run_policy.run(busy, check=control.check, wait=control.wait)
+    finally:
+        pauser.cancel()
+        pauser.join()
+    assert time.monotonic() - started < 5, "the pause woke the 30 s wait"
+    assert calls == [1] and slept == [], "the policy's own sleep was not used"
+
+
 def test_get_retries_5xx_with_backoff(client: ProcoreClient, server: ScriptedServer,
                                       clock: FakeClock) -> None:
     server.replies = [Reply(500, {}), Reply(502, b"bad gateway"), Reply(504, {})]

@@ -34,7 +34,7 @@ SEGMENTED = 10 * MiB + 3
 TIMEOUT = (2.0, 1.0)
 FAST_RETRY = RetryPolicy(attempts=6, base_delay=0.05, max_delay=0.3)
 #: The engine's waits before trying a failed create / complete / attach again, shortened.
-FAST_STEP_WAITS = (0.1, 0.2)
+FAST_STEP_RETRY = RetryPolicy(attempts=3, base_delay=0.1, max_delay=0.2, jitter_floor=0.5)
 
 
 def fast_settings(**overrides: Any) -> Settings:
@@ -69,7 +69,7 @@ class Rig:
                                timeout=TIMEOUT)
         engine = UploadEngine(client, Journal.open(journal or self.tmp / "journal.sqlite3"),
                               settings or fast_settings(), storage=StorageClient(TIMEOUT),
-                              step_waits=FAST_STEP_WAITS)
+                              step_retry=FAST_STEP_RETRY)
         self.engines.append(engine)
         return engine
 

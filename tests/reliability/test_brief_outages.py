@@ -21,10 +21,12 @@ from .conftest import SEGMENTED, SMALL, Rig
 
 
 def test_the_default_waits_span_at_least_thirty_seconds_with_jitter() -> None:
-    assert step_retry.shortest_span(step_retry.STEP_WAITS) >= 30
-    draws = {round(step_retry.jittered(8.0), 6) for _ in range(20)}
+    policy = step_retry.STEP_RETRY
+    assert policy.shortest_span() >= 30
+    assert [policy.ceiling(n) for n in range(policy.attempts - 1)] == [2, 4, 8, 16, 32]
+    draws = {round(policy.backoff(2), 6) for _ in range(20)}
     assert len(draws) > 1 and all(4.0 <= d <= 8.0 for d in draws)
-    assert UploadEngine.__init__.__kwdefaults__["step_waits"] == step_retry.STEP_WAITS
+    assert UploadEngine.__init__.__kwdefaults__["step_retry"] is policy
 
 
 @pytest.mark.parametrize(("spec", "size"), [

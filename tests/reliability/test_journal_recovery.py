@@ -160,7 +160,7 @@ while True:
                          [(f"https://s/{i}", {"h": "v"}) for i in range(3)])
     for i in range(3):
         journal.save_etag(item.id, i, f"e{i}")
-    journal.set_phase(item.id, Phase.STORED)
+    journal.update(item.id, phase=Phase.STORED)
     journal.update(item.id, state=UploadState.DONE)
     n += 1
     print(n, flush=True)

@@ -30,7 +30,7 @@ from uploader_gui.transfer.control import TransferControl
 from uploader_gui.transfer.engine import UploadEngine
 from uploader_gui.transfer.model import Destination, DestinationKind, UploadState
 
-from .conftest import FAST_RETRY, FAST_STEP_WAITS, TIMEOUT, MiB, fast_settings
+from .conftest import FAST_RETRY, FAST_STEP_RETRY, TIMEOUT, MiB, fast_settings
 
 STATUSES = [200, 201, 204, 302, 400, 401, 403, 404, 409, 410, 418, 422, 429, 500, 502, 503]
 CONTENT_TYPES = ["application/json", "application/json; charset=utf-8", "text/html",
@@ -168,7 +168,7 @@ def test_engine_finishes_each_file_plainly_whatever_the_answer(
     with tempfile.TemporaryDirectory(prefix="journal-") as jdir:
         journal = Journal.open(Path(jdir) / "journal.sqlite3")
         engine = UploadEngine(_client(sandbox, demo), journal, fast_settings(),
-                              storage=StorageClient(TIMEOUT), step_waits=FAST_STEP_WAITS)
+                              storage=StorageClient(TIMEOUT), step_retry=FAST_STEP_RETRY)
         try:
             dest = Destination(DestinationKind.PROJECT_FOLDER, demo.company_id, project)
             [item] = engine.add([path], dest).items

@@ -9,9 +9,13 @@ import pytest
 from uploader_gui.config import Settings
 from uploader_gui.journal.store import Journal
 from uploader_gui.procore.client import ProcoreClient
+from uploader_gui.procore.http import RetryPolicy
 from uploader_gui.procore.tokens import StaticTokenProvider
 from uploader_gui.sandbox import Sandbox
 from uploader_gui.transfer.engine import UploadEngine
+
+#: Steps tried three times, 0.05-0.1 s then 0.1-0.2 s apart.
+FAST_STEPS = RetryPolicy(attempts=3, base_delay=0.1, max_delay=0.2, jitter_floor=0.5)
 
 MiB = 1024 * 1024
 
@@ -39,7 +43,7 @@ def make_engine(sandbox: Sandbox, demo: Any, settings: Settings,
                                timeout=timeout)
         journal = Journal.open(journal_path or tmp_path / "journal.sqlite3")
         engine = UploadEngine(client, journal, settings_ or settings, web_base=web_base,
-                              step_waits=(0.1, 0.2))
+                              step_retry=FAST_STEPS)
         engines.append(engine)
         return engine
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from uploader_gui.domain import Phase
 from uploader_gui.sandbox import Fault, Sandbox
 from uploader_gui.transfer.control import TransferControl
 from uploader_gui.transfer.engine import UploadEngine
@@ -315,6 +316,6 @@ def test_a_small_file_takes_four_journal_commits(engine: UploadEngine, sandbox: 
     assert len(commits) == 4, statements
     rec = engine.journal.transfer(item.id)
     assert rec.folder_id == demo.folder_ids["Drawings"]
-    assert rec.phase == "associated"
+    assert rec.phase is Phase.ASSOCIATED
     assert _doc_by_id(sandbox, demo.project_ids[0], item.procore_id)["parent_id"] == \
         demo.folder_ids["Drawings"]

@@ -157,7 +157,7 @@ def test_lost_association_answer_does_not_duplicate(tmp_path: Path, demo: Any,
     assert done.state is UploadState.DONE
     # Rewind the journal to "association sent, answer unknown", as a kill would leave it.
     engine.journal.update(item.id, state=UploadState.FINISHING)
-    engine.journal.set_phase(item.id, Phase.ASSOCIATING)
+    engine.journal.update(item.id, phase=Phase.ASSOCIATING)
     again = engine.run(item.id, TransferControl())
     assert again.state is UploadState.DONE and again.procore_id == done.procore_id
     assert len([d for d in sandbox.documents(project_id=demo.project_ids[0])

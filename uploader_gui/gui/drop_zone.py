@@ -125,7 +125,8 @@ class DropZone(QFrame):
         else:
             self._title.setText("Choose where the files go")
             self._detail.setText("Pick a company, a project and a folder or photo album on the "
-                                 "left. Files dropped before that wait for you to confirm where they go.")
+                                 "left. Files dropped before that wait for you to confirm "
+                                 "where they go.")
         self.add_files_button.setEnabled(ready)
         self.add_folder_button.setEnabled(ready)
         self.set_highlight(False)

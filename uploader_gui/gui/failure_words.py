@@ -44,7 +44,7 @@ def _has(text: str, *needles: str) -> bool:
 
 
 #: The app's own sentences (engine and scanner): already plain; the next step is added.
-_OWN = (
+_OWN: tuple[tuple[tuple[str, ...], str], ...] = (
     (("moved, renamed or deleted",), "Add the file again from where it is now."),
     (("keeps changing",), "Close the file in the program that has it open, then choose Retry."),
     (("could not be read",), "Check that the file opens on this computer, then choose Retry."),

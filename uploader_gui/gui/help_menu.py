@@ -72,8 +72,11 @@ def add_guides(window: MainWindow, menu: QMenu, before: QAction | None = None) -
     guide.setShortcut("F1")
     guide.triggered.connect(lambda: _show_guide(window))
     logs = QAction("Open &log folder", window)
+    def open_folder(folder: object) -> None:
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
+
     logs.triggered.connect(lambda: window.tasks.submit(
-        _log_folder, lambda folder: QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder))),
+        _log_folder, open_folder,
         lambda exc: window.show_notice("The log folder could not be found on this computer.")))
     details = QAction("&Copy diagnostic details", window)
     details.triggered.connect(lambda: _copy_details(window))

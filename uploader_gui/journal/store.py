@@ -16,11 +16,10 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
+from uploader_gui.domain import ConflictPolicy, Destination, Phase, UploadItem, UploadState
 from uploader_gui.journal import marker
-from uploader_gui.transfer.model import (ConflictPolicy, Destination, UploadItem,
-                                         UploadState)
 
 log = logging.getLogger(__name__)
 
@@ -74,19 +73,26 @@ CREATE TABLE IF NOT EXISTS segments (
 """
 
 
-class Phase:
-    """How far the transfer of one file has come (stored as text in ``uploads.phase``)."""
+class ItemChanges(TypedDict, total=False):
+    """The columns of one upload that :meth:`Journal.update` may change, with their types."""
 
-    #: Nothing sent yet; segment hashes may or may not be stored.
-    NEW = "new"
-    #: Procore created the upload; ``upload_uuid`` and the storage instructions are stored.
-    CREATED = "created"
-    #: All bytes are in storage and (segmented) Procore confirmed the upload complete.
-    STORED = "stored"
-    #: The association request was sent; whether Procore recorded it is not known yet.
-    ASSOCIATING = "associating"
-    #: The file is in Procore.
-    ASSOCIATED = "associated"
+    state: UploadState
+    bytes_done: int
+    error: str | None
+    procore_id: int | None
+    web_url: str | None
+    size: int
+    mtime_ns: int
+    segment_size: int | None
+    name: str
+    phase: Phase
+    folder_id: int | None
+    version_of: int | None
+    assoc_name: str | None
+    assoc_started_at: float | None
+    instructions: dict[str, Any] | None
+    conflict: ConflictPolicy
+    api_base: str
 
 
 @dataclass
@@ -107,7 +113,7 @@ class SegmentRecord:
 class TransferRecord:
     """The Procore side of one upload, as the journal holds it."""
 
-    phase: str = Phase.NEW
+    phase: Phase = Phase.NEW
     folder_id: int | None = None
     version_of: int | None = None
     segment_size: int | None = None
@@ -301,8 +307,8 @@ class Journal:
         """Failed items whose bytes are all in storage (only attaching them is left)."""
         with self._read() as db:
             rows = db.execute("SELECT * FROM uploads WHERE state=? AND phase IN (?, ?)"
-                              " ORDER BY id", (UploadState.FAILED.value, Phase.STORED,
-                                               Phase.ASSOCIATING)).fetchall()
+                              " ORDER BY id", (UploadState.FAILED.value, Phase.STORED.value,
+                                               Phase.ASSOCIATING.value)).fetchall()
         return [_item(r) for r in rows]
 
     def known_files(self) -> dict[tuple[str, str, str, str], UploadItem]:
@@ -319,23 +325,21 @@ class Journal:
         return {(r["path"], _dest_key(r["destination"]), r["subfolders"], r["api_base"]):
                 _item(r) for r in rows}
 
-    def update(self, upload_id: int, **values: Any) -> None:
-        """Change item columns: state, bytes_done, error, procore_id, web_url, size, ..."""
+    def update(self, upload_id: int, **values: Unpack[ItemChanges]) -> None:
+        """Change item columns (see :class:`ItemChanges`); a new state sets ``finished_at``."""
         if not values:
             return
         cols = []
         args: list[Any] = []
         for key, value in values.items():
-            if key not in _UPDATABLE:
-                raise KeyError(key)
-            if isinstance(value, UploadState | ConflictPolicy):
+            if isinstance(value, UploadState | ConflictPolicy | Phase):
                 value = value.value
             elif key == "instructions" and value is not None:
                 value = json.dumps(value)
             cols.append(f"{key}=?")
             args.append(value)
-        if "state" in values:
-            state = UploadState(args[cols.index("state=?")])
+        state = values.get("state")
+        if state is not None:
             cols.append("finished_at=?")
             args.append(time.time() if state.finished else None)
         with self._tx() as db:
@@ -377,7 +381,7 @@ class Journal:
             segs = db.execute(
                 "SELECT * FROM segments WHERE upload_id=? ORDER BY idx", (upload_id,)).fetchall()
         return TransferRecord(
-            phase=row["phase"], folder_id=row["folder_id"], version_of=row["version_of"],
+            phase=Phase(row["phase"]), folder_id=row["folder_id"], version_of=row["version_of"],
             segment_size=row["segment_size"], upload_uuid=row["upload_uuid"],
             upload_owner=row["upload_owner"], upload_created_at=row["upload_created_at"],
             instructions=json.loads(row["instructions"]) if row["instructions"] else None,
@@ -399,7 +403,7 @@ class Journal:
             db.execute(
                 "UPDATE uploads SET phase=?, segment_size=?, upload_uuid=NULL, upload_owner=NULL,"
                 " upload_created_at=NULL, instructions=NULL WHERE id=?",
-                (Phase.NEW, segment_size, upload_id))
+                (Phase.NEW.value, segment_size, upload_id))
 
     def save_created(self, upload_id: int, uuid: str, owner: str | None, created_at: float,
                      instructions: dict[str, Any] | None,
@@ -411,7 +415,7 @@ class Journal:
             db.execute(
                 "UPDATE uploads SET phase=?, upload_uuid=?, upload_owner=?, upload_created_at=?,"
                 " instructions=?, folder_id=COALESCE(?, folder_id) WHERE id=?",
-                (Phase.CREATED, uuid, owner, created_at,
+                (Phase.CREATED.value, uuid, owner, created_at,
                  json.dumps(instructions) if instructions is not None else None, folder_id,
                  upload_id))
             if segment_links is not None:
@@ -439,9 +443,6 @@ class Journal:
             db.execute("UPDATE segments SET etag=? WHERE upload_id=? AND idx=?",
                        (etag, upload_id, index))
 
-    def set_phase(self, upload_id: int, phase: str, **values: Any) -> None:
-        self.update(upload_id, phase=phase, **values)
-
     def restart_transfer(self, upload_id: int, keep_hashes: bool) -> None:
         """Forget the Procore upload (and, unless ``keep_hashes``, the segment hashes)."""
         with self._tx() as db:
@@ -455,13 +456,7 @@ class Journal:
                 " upload_created_at=NULL, instructions=NULL, assoc_name=NULL,"
                 " assoc_started_at=NULL, bytes_done=0"
                 + ("" if keep_hashes else ", segment_size=NULL") + " WHERE id=?",
-                (Phase.NEW, upload_id))
-
-
-_UPDATABLE = {"state", "bytes_done", "error", "procore_id", "web_url", "size", "mtime_ns",
-              "segment_size",
-              "name", "phase", "folder_id", "version_of", "assoc_name", "assoc_started_at",
-              "instructions", "conflict", "api_base"}
+                (Phase.NEW.value, upload_id))
 
 
 def _free_name(wanted: Path) -> Path:

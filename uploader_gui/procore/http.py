@@ -40,11 +40,14 @@ SEND_BLOCK = 1024 * 1024
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """How often and how long to retry a request that may succeed later.
+    """How often and how long to retry something that may succeed later: one request (the API
+    client, the storage requests) or one step of an upload (the engine's create / complete /
+    attach tries, :mod:`uploader_gui.transfer.step_retry`).
 
     ``attempts`` counts every try, the first included. Waits grow as ``base_delay * 2**n`` up to
-    ``max_delay``; with ``jitter`` each wait is drawn uniformly from zero to that ("full
-    jitter"), so many threads that failed together do not come back together. A server that
+    ``max_delay``; with ``jitter`` each wait is drawn uniformly between ``jitter_floor`` of that
+    and all of it (0, the default, is "full jitter"; 0.5 "equal jitter", which keeps a least
+    total wait), so many threads that failed together do not come back together. A server that
     asks for a longer wait than ``max_server_wait`` is not waited for: the error goes to the
     caller. Procore's hourly limit can reset up to an hour away ("pause requests until after
     X-Rate-Limit-Reset, then resume"), so the default waits that long and a little more.
@@ -55,42 +58,63 @@ class RetryPolicy:
     base_delay: float = 1.0
     max_delay: float = 30.0
     jitter: bool = True
+    jitter_floor: float = 0.0
     max_server_wait: float = 3900.0
     sleep: Callable[[float], None] = field(default=abort.sleep, compare=False, repr=False)
     clock: Callable[[], float] = field(default=time.time, compare=False, repr=False)
     random: Callable[[], float] = field(default=random.random, compare=False, repr=False)
 
+    def ceiling(self, retry: int) -> float:
+        """The longest wait before retry number ``retry`` (0 for the first retry)."""
+        return float(min(self.max_delay, self.base_delay * (2 ** min(retry, 30))))
+
     def backoff(self, retry: int) -> float:
         """Seconds to wait before retry number ``retry`` (0 for the first retry)."""
-        ceiling = min(self.max_delay, self.base_delay * (2 ** min(retry, 30)))
-        return float(ceiling * self.random()) if self.jitter else float(ceiling)
+        ceiling = self.ceiling(retry)
+        if not self.jitter:
+            return ceiling
+        return float(ceiling * (self.jitter_floor + (1 - self.jitter_floor) * self.random()))
+
+    def shortest_span(self) -> float:
+        """The least time all the retries can take: every wait drawn at its lowest."""
+        floor = self.jitter_floor if self.jitter else 1.0
+        return sum(self.ceiling(n) * floor for n in range(self.attempts - 1))
 
     def run(self, operation: Callable[[], Any], *,
             should_stop: Callable[[], bool] | None = None,
-            on_retry: Callable[[int, errors.ProcoreError, float], None] | None = None) -> Any:
+            on_retry: Callable[[int, errors.ProcoreError, float], None] | None = None,
+            check: Callable[[], None] | None = None,
+            wait: Callable[[float], None] | None = None) -> Any:
         """Call ``operation`` until it succeeds, retrying errors marked ``retryable``.
 
-        Waits ``retry_after`` when the error carries one, else the backoff. ``on_retry(n, error,
-        wait)`` is told before each wait (for example to reset progress); ``should_stop`` is
-        checked before each try and raises :class:`errors.Cancelled`.
+        Waits ``retry_after`` when the error carries one, else the backoff, with ``wait``
+        (``sleep`` when not given; an upload passes its control's wait, which wakes and raises
+        when it is paused or cancelled). ``on_retry(n, error, wait)`` is told before each wait
+        (for example to reset progress); ``should_stop`` is checked before each try and raises
+        :class:`errors.Cancelled`; ``check`` is called before each try and after each failure
+        and raises what it likes to stop.
         """
         for attempt in range(self.attempts):
             if (should_stop is not None and should_stop()) or abort.current_stopped():
                 raise errors.Cancelled()
+            if check is not None:
+                check()
             try:
                 return operation()
             except errors.ProcoreError as exc:
+                if check is not None:
+                    check()  # a request cut off because the upload stopped: stopped
                 if abort.current_stopped():
                     raise errors.Cancelled() from None  # cut off because the upload stopped
                 if not exc.retryable or attempt + 1 >= self.attempts:
                     raise
-                wait = exc.retry_after if exc.retry_after is not None else self.backoff(attempt)
-                if wait > self.max_server_wait:
+                delay = exc.retry_after if exc.retry_after is not None else self.backoff(attempt)
+                if delay > self.max_server_wait:
                     raise
-                log.info("request failed (%s); trying again in %.1f s", exc, wait)
+                log.info("request failed (%s); trying again in %.1f s", exc, delay)
                 if on_retry is not None:
-                    on_retry(attempt + 1, exc, wait)
-                self.sleep(wait)
+                    on_retry(attempt + 1, exc, delay)
+                (wait or self.sleep)(delay)
         raise AssertionError("attempts must be at least 1")
 
 

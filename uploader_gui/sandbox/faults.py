@@ -96,7 +96,8 @@ class Fault:
     def __init__(self, kind: str, target: str, times: int | None = 1, after: int = 0,
                  probability: float | None = None, **params: Any) -> None:
         if kind not in KINDS:
-            raise FaultSpecError(f"Unknown fault kind {kind!r}; known kinds: {', '.join(sorted(KINDS))}")
+            raise FaultSpecError(f"Unknown fault kind {kind!r}; known kinds: "
+                                 f"{', '.join(sorted(KINDS))}")
         if target not in TARGETS:
             raise FaultSpecError(
                 f"Unknown fault target {target!r}; known targets: {', '.join(sorted(TARGETS))}")
@@ -237,8 +238,8 @@ def parse_fault_spec(spec: str) -> FaultPlan:
         match = _ITEM.match(item)
         if match is None:
             raise FaultSpecError(
-                f"Cannot understand the fault {item!r}; expected TARGET:KIND[=VALUE][*TIMES][@pPROB]"
-                "[/NAME=VALUE], for example create:status=503*2")
+                f"Cannot understand the fault {item!r}; expected "
+                "TARGET:KIND[=VALUE][*TIMES][@pPROB][/NAME=VALUE], for example create:status=503*2")
         kind, target = match["kind"], match["target"]
         params: dict[str, Any] = {}
         if match["value"] is not None:

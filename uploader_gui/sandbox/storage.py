@@ -378,8 +378,9 @@ class StorageHandler(SandboxHandler):
                 return
             except MultipartError as exc:
                 self.close_connection = True
-                self.send_s3_error(S3Error(400, "MalformedPOSTRequest", "The body of your POST "
-                                           f"request is not well-formed multipart/form-data. {exc}"))
+                self.send_s3_error(S3Error(
+                    400, "MalformedPOSTRequest",
+                    f"The body of your POST request is not well-formed multipart/form-data. {exc}"))
                 return
             self.drain(remaining)
             if isinstance(outcome, S3Error):

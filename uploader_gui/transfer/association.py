@@ -14,11 +14,11 @@ import time
 from datetime import datetime
 from typing import Any
 
-from uploader_gui.journal.store import Journal, Phase
+from uploader_gui.domain import ConflictPolicy, DestinationKind, Phase, UploadItem, UploadState
+from uploader_gui.journal.store import Journal
 from uploader_gui.procore.client import ProcoreClient, Scope
 from uploader_gui.procore.errors import Gone, ProcoreError, ValidationFailed
 from uploader_gui.transfer.folders import FolderResolver, same_name
-from uploader_gui.transfer.model import ConflictPolicy, DestinationKind, UploadItem, UploadState
 from uploader_gui.transfer.storage_flows import UPLOAD_EXPIRED, UploadExpired
 
 log = logging.getLogger(__name__)
@@ -47,8 +47,8 @@ def associate(item: UploadItem, scope: Scope, client: ProcoreClient, journal: Jo
     assert rec.upload_uuid is not None
     last_error: ProcoreError | None = None
     for _attempt in range(attempts):
-        journal.set_phase(item.id, Phase.ASSOCIATING, assoc_name=item.name,
-                          assoc_started_at=time.time())
+        journal.update(item.id, phase=Phase.ASSOCIATING, assoc_name=item.name,
+                       assoc_started_at=time.time())
         try:
             result = _send(item, scope, client, journal, rec.upload_uuid)
         except Gone as exc:
@@ -115,7 +115,8 @@ def find_existing(item: UploadItem, scope: Scope, client: ProcoreClient, journal
     if item.destination.kind is DestinationKind.PHOTO_ALBUM:
         # Only this user's photos made since the request went out (List Images' filters),
         # a page at a time, stopping at the first match: a project may hold 50,000 photos.
-        owner = int(rec.upload_owner) if (rec.upload_owner or "").isdigit() else None
+        owner = int(rec.upload_owner) if rec.upload_owner and rec.upload_owner.isdigit() \
+            else None
         window = (started - CLOCK_SLACK, time.time() + CLOCK_SLACK)
         for image in client.iter_images(scope, item.destination.album_id, uploader_id=owner,
                                         created_between=window, per_page=PHOTO_PAGE):

@@ -12,27 +12,28 @@ import mimetypes
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from uploader_gui.config import MiB, Settings
+from uploader_gui.domain import (ConflictPolicy, Destination, DestinationKind, Phase,
+                                 ProgressEvent, Rejected, UploadItem, UploadState)
 from uploader_gui.journal.claims import UploadClaims
-from uploader_gui.journal.store import Journal, Phase
+from uploader_gui.journal.store import ItemChanges, Journal
 from uploader_gui.procore.abort import watching
 from uploader_gui.procore.client import ProcoreClient, Scope
 from uploader_gui.procore.errors import Cancelled, NetworkError, ProcoreError, SignInRequired
+from uploader_gui.procore.http import RetryPolicy
 from uploader_gui.procore.storage import StorageClient
-from uploader_gui.transfer import (association, environments, preflight, step_retry,
-                                   storage_flows)
+from uploader_gui.transfer import association, environments, preflight, storage_flows
 from uploader_gui.transfer.control import TransferControl
 from uploader_gui.transfer.folders import FOLDERS, FolderResolver
-from uploader_gui.transfer.model import (ConflictPolicy, Destination, DestinationKind,
-                                         ProgressEvent, Rejected, UploadItem, UploadState)
 from uploader_gui.transfer.progress import ProgressMeter
 from uploader_gui.transfer.scan import scan
 from uploader_gui.transfer.segments import FileChanged
+from uploader_gui.transfer.step_retry import STEP_RETRY
 
 log = logging.getLogger(__name__)
 
@@ -60,11 +61,16 @@ class AddResult:
     left_out: list[Path] = field(default_factory=list)
 
 
+def _segment_threads(settings: Settings) -> int:
+    """Segment threads enough for every file running at once to send all its lanes."""
+    return max(1, settings.parallel_segments) * max(1, settings.parallel_files)
+
+
 class UploadEngine:
     def __init__(self, client: ProcoreClient, journal: Journal, settings: Settings,
                  storage: StorageClient | None = None, *, identity: str | None = None,
                  web_base: str | None = None,
-                 step_waits: Sequence[float] = step_retry.STEP_WAITS) -> None:
+                 step_retry: RetryPolicy = STEP_RETRY) -> None:
         self.client = client
         self.journal = journal
         self.settings = settings
@@ -78,10 +84,13 @@ class UploadEngine:
         self._web_base = (web_base or "").rstrip("/")
         #: The Procore this engine sends to: it queues, lists and runs only that one's items.
         self.api_base = environments.api_key(str(getattr(client, "api_base", "")))
-        #: Waits before trying a step Procore failed for a moment again (step_retry.py).
-        self.step_waits = tuple(step_waits)
-        segment_threads = max(1, settings.parallel_segments) * max(1, settings.parallel_files)
-        self._segment_pool = ThreadPoolExecutor(segment_threads, thread_name_prefix="segment")
+        #: How a step Procore failed for a moment is tried again (step_retry.py).
+        self.step_retry = step_retry
+        self._segment_threads = _segment_threads(settings)
+        self._segment_pool = ThreadPoolExecutor(self._segment_threads,
+                                                thread_name_prefix="segment")
+        #: Smaller pools replaced by apply_settings; uploads that began with them finish there.
+        self._retired_pools: list[ThreadPoolExecutor] = []
         self._hash_pool = ThreadPoolExecutor(max(2, os.cpu_count() or 2),
                                              thread_name_prefix="hash")
         self._controls: dict[int, TransferControl] = {}
@@ -166,8 +175,7 @@ class UploadEngine:
     def retry(self, upload_id: int) -> UploadItem:
         """Queue a failed or cancelled file again; it continues from what is in storage."""
         item = self.journal.get(upload_id)
-        if item.state in {UploadState.FAILED, UploadState.CANCELLED, UploadState.PAUSED,
-                          UploadState.WAITING_SIGN_IN, UploadState.WAITING_NETWORK}:
+        if item.state.requeueable:
             self.journal.update(upload_id, state=UploadState.QUEUED, error=None)
         return self.journal.get(upload_id)
 
@@ -188,6 +196,17 @@ class UploadEngine:
         elif not self.journal.get(upload_id).state.finished:
             self.journal.update(upload_id, state=UploadState.CANCELLED)
 
+    def apply_settings(self, settings: Settings) -> None:
+        """Use ``settings`` from the next file on: segment size, threshold, parallel segments,
+        MD5 (a file already running keeps its plan; its segments are in the journal)."""
+        threads = _segment_threads(settings)
+        with self._lock:
+            self.settings = settings
+            if threads > self._segment_threads and not self._closed:
+                self._retired_pools.append(self._segment_pool)
+                self._segment_pool = ThreadPoolExecutor(threads, thread_name_prefix="segment")
+                self._segment_threads = threads
+
     def remove_finished(self) -> int:
         return self.journal.remove(i.id for i in self.items()
                                    if i.state.finished and i.state is not UploadState.FAILED)
@@ -199,8 +218,8 @@ class UploadEngine:
             controls = list(self._controls.values())
         for control in controls:
             control.pause()
-        self._segment_pool.shutdown(wait=True, cancel_futures=True)
-        self._hash_pool.shutdown(wait=True, cancel_futures=True)
+        for pool in [*self._retired_pools, self._segment_pool, self._hash_pool]:
+            pool.shutdown(wait=True, cancel_futures=True)
         self._claims.close()
 
     # ---------------------------------------------------------------- one file
@@ -244,13 +263,13 @@ class UploadEngine:
         reporter = _Reporter(item, on_event)
         final_state, error = self._run(item, control, reporter)
         done = reporter.meter.done if final_state is not UploadState.DONE else item.size
-        where: dict[str, object] = {}
+        changes: ItemChanges = {"state": final_state, "error": error, "bytes_done": done}
         if final_state in (UploadState.DONE, UploadState.SKIPPED):
-            where = {"procore_id": item.procore_id, "web_url": item.web_url}
+            changes["procore_id"], changes["web_url"] = item.procore_id, item.web_url
         if final_state is UploadState.DONE:
             # The association's outcome and the end state in one commit (see associate()).
-            where["phase"] = Phase.ASSOCIATED
-        self.journal.update(upload_id, state=final_state, error=error, bytes_done=done, **where)
+            changes["phase"] = Phase.ASSOCIATED
+        self.journal.update(upload_id, **changes)
         reporter.emit(final_state, error=error, force=True)
         return self.journal.get(upload_id)
 
@@ -295,10 +314,10 @@ class UploadEngine:
                 note = f"{exc} Its latest saved version was uploaded, from the start."
                 self._restart_changed(item)
             except ProcoreError as exc:
-                if not exc.retryable or step_tries >= len(self.step_waits):
+                if not exc.retryable or step_tries + 1 >= self.step_retry.attempts:
                     return UploadState.FAILED, exc.message
                 # A brief outage (5xx, 429): wait, then go on from the step the journal holds.
-                wait = step_retry.jittered(self.step_waits[step_tries])
+                wait = self.step_retry.backoff(step_tries)
                 step_tries += 1
                 log.info("upload %s: %s; trying again in %.1f s", item.id, exc.message, wait)
                 try:
@@ -363,14 +382,16 @@ class UploadEngine:
                 preflight.check_folder_writable(listing, dest.label)
         control.check()
 
+        with self._lock:  # one consistent view while apply_settings may be swapping them
+            settings, segment_pool = self.settings, self._segment_pool
         ctx = storage_flows.FlowContext(
             item=item, scope=scope, client=self.client, storage=self.storage,
             journal=self.journal, control=control, meter=reporter.meter,
             set_state=lambda s: reporter.emit(s, force=True), identity=self._current_identity(),
-            segment_threshold=self.settings.segment_threshold_bytes,
-            segment_size=max(1, self.settings.segment_size_mib) * MiB,
-            parallel_segments=max(1, self.settings.parallel_segments),
-            send_md5=self.settings.send_md5, segment_pool=self._segment_pool,
+            segment_threshold=settings.segment_threshold_bytes,
+            segment_size=max(1, settings.segment_size_mib) * MiB,
+            parallel_segments=max(1, settings.parallel_segments),
+            send_md5=settings.send_md5, segment_pool=segment_pool,
             hash_pool=self._hash_pool, folder_id=new_folder,
             on_part_stored=lambda: reporter.emit(reporter.state, force=True))
         try:

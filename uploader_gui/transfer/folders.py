@@ -64,7 +64,8 @@ class FolderResolver:
 
     def resolve(self, scope: Scope, parent_id: int | None, path: Sequence[str],
                 create: bool = True) -> int | None:
-        """The id of ``parent/path[0]/path[1]/...``; raises NotFound when missing and not ``create``."""
+        """The id of ``parent/path[0]/path[1]/...``; raises NotFound when it is missing and
+        ``create`` is False."""
         current = parent_id
         for name in path:
             current = self._child(scope, current, name, create)

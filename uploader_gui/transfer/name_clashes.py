@@ -31,7 +31,7 @@ def distinct(names: Sequence[tuple[str, str, str]]) -> list[str]:
     """
     taken = {cleaned.casefold() for _, _, cleaned in names}
     owner: dict[str, str] = {}  # cleaned name (casefolded) -> the key that keeps it
-    for key, local, cleaned in sorted(names, key=lambda n: (n[1] != n[2], n[0])):
+    for key, _local, cleaned in sorted(names, key=lambda n: (n[1] != n[2], n[0])):
         owner.setdefault(cleaned.casefold(), key)
     given: dict[str, str] = {}
     out = []
@@ -59,7 +59,7 @@ def keep_files_apart(files: list[T], folder_of: Callable[[T], tuple[str, ...]],
     for indexes in by_folder.values():
         triples = [(str(original_of(files[i])), original_of(files[i]).name,
                     getattr(files[i], name_field)) for i in indexes]
-        for i, name in zip(indexes, distinct(triples)):
+        for i, name in zip(indexes, distinct(triples), strict=True):
             if name != getattr(files[i], name_field):
                 changes = {name_field: name}
                 out[i] = dataclasses.replace(files[i], **changes)  # type: ignore[type-var]
@@ -69,4 +69,5 @@ def keep_files_apart(files: list[T], folder_of: Callable[[T], tuple[str, ...]],
 def unique_folder_names(entries: Iterable[tuple[str, str]]) -> dict[str, str]:
     """Sibling folders' (local name, cleaned name) -> the name each gets in Procore."""
     pairs = list(entries)
-    return dict(zip((o for o, _ in pairs), distinct([(o, o, c) for o, c in pairs])))
+    return dict(zip([o for o, _ in pairs], distinct([(o, o, c) for o, c in pairs]),
+                    strict=True))

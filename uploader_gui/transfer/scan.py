@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from uploader_gui.transfer.model import Rejected
+from uploader_gui.domain import Rejected
 from uploader_gui.transfer.name_clashes import keep_files_apart, unique_folder_names
 from uploader_gui.transfer.system_files import is_system_file
 
@@ -57,7 +57,8 @@ class ScanResult:
 
 
 def procore_name(name: str) -> str:
-    """A name Procore and Windows accept: forbidden characters become "-" (as Procore Drive does)."""
+    """A name Procore and Windows accept: forbidden characters become "-" (as Procore Drive
+    does)."""
     cleaned = _BAD_NAME_CHARS.sub("-", _INVISIBLE.sub("", name)).strip().rstrip(". ")
     stem = cleaned.split(".")[0].upper()
     if stem in _RESERVED_WINDOWS:

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import os
 
+from uploader_gui.domain import UploadItem
 from uploader_gui.journal.store import TransferRecord
-from uploader_gui.transfer.model import UploadItem
 from uploader_gui.transfer.segments import FileChanged, hash_range
 
 CHANGED = "The file changed after its parts were sent, before the upload was completed."

@@ -7,8 +7,8 @@ again while their links are valid.
 
 from __future__ import annotations
 
+import functools
 import logging
-import random
 import threading
 import time
 from collections.abc import Callable
@@ -18,7 +18,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from uploader_gui.journal.store import Journal, Phase, TransferRecord
+from uploader_gui.domain import Phase, UploadItem, UploadState
+from uploader_gui.journal.store import Journal, TransferRecord
 from uploader_gui.procore.client import ProcoreClient, Scope
 from uploader_gui.procore.errors import (
     BadResponse,
@@ -30,9 +31,9 @@ from uploader_gui.procore.errors import (
     StorageError,
     ValidationFailed,
 )
+from uploader_gui.procore.http import RetryPolicy
 from uploader_gui.procore.storage import StorageClient
 from uploader_gui.transfer.control import TransferControl
-from uploader_gui.transfer.model import UploadItem, UploadState
 from uploader_gui.transfer.progress import ProgressMeter
 from uploader_gui.transfer.segments import (
     MAX_SEGMENT,
@@ -59,6 +60,8 @@ LINK_MARGIN = 300.0
 LINKS_REFUSED = "Procore's storage kept refusing the upload links. Please try again."
 UPLOAD_LOST = ("Procore kept saying the upload was gone when it was being finished, although "
                "every part had been sent. Please try again.")
+#: Storage requests: six tries, waits from 0.5 s doubling up to 30 s, full jitter.
+STORAGE_RETRY = RetryPolicy(attempts=6, base_delay=0.5, max_delay=30.0)
 _CHANGED_CODES = {"BadDigest", "XAmzContentSHA256Mismatch", "IncompleteBody"}
 
 
@@ -84,7 +87,8 @@ class FlowContext:
     #: The Procore folder resolved for this run, when the journal does not hold it yet: it is
     #: written in the same commit as the upload's creation.
     folder_id: int | None = None
-    storage_attempts: int = 6
+    #: How a storage request that may pass (network, 5xx) is tried again.
+    storage_retry: RetryPolicy = STORAGE_RETRY
     #: Called after each segment is confirmed and journalled (progress shown at once).
     on_part_stored: Callable[[], None] = lambda: None
     clock: Callable[[], float] = time.time
@@ -128,7 +132,7 @@ def _store_single(ctx: FlowContext) -> None:
         assert rec.instructions is not None
         ctx.set_state(UploadState.UPLOADING)
         try:
-            _with_retries(ctx, lambda: _post_once(ctx, rec))
+            _with_retries(ctx, functools.partial(_post_once, ctx, rec))
         except LinkExpired:
             ctx.journal.restart_transfer(item.id, keep_hashes=True)
             continue
@@ -140,7 +144,7 @@ def _store_single(ctx: FlowContext) -> None:
             _check_unchanged(item)  # shorter because it changed: start again with the new one
             raise
         _check_unchanged(item)
-        ctx.journal.set_phase(item.id, Phase.STORED, bytes_done=item.size)
+        ctx.journal.update(item.id, phase=Phase.STORED, bytes_done=item.size)
         return
     raise ProcoreError(LINKS_REFUSED)
 
@@ -246,7 +250,7 @@ def _store_segmented(ctx: FlowContext) -> None:
         ctx.set_state(UploadState.FINISHING)
         check_before_completing(item, ctx.journal.transfer(item.id))
         if _complete(ctx):
-            ctx.journal.set_phase(item.id, Phase.STORED, bytes_done=item.size)
+            ctx.journal.update(item.id, phase=Phase.STORED, bytes_done=item.size)
             return
         why = UPLOAD_LOST
 
@@ -566,21 +570,9 @@ def _refresh_links(ctx: FlowContext, rec: TransferRecord, force: bool = False) -
 
 
 def _with_retries(ctx: FlowContext, call: Callable[[], Any]) -> Any:
-    """Run a storage request, retrying what may pass (network, 5xx) with backoff and jitter."""
-    delay = 0.5
-    for attempt in range(ctx.storage_attempts):
-        ctx.control.check()
-        try:
-            return call()
-        except ProcoreError as exc:
-            ctx.control.check()  # a request cut off because the upload stopped: stopped
-            if not exc.retryable or attempt == ctx.storage_attempts - 1:
-                raise
-            wait_for = exc.retry_after if exc.retry_after else random.uniform(0, delay)
-            log.info("storage request failed (%s); trying again in %.1f s", exc, wait_for)
-            ctx.control.wait(wait_for)
-            delay = min(delay * 2, 30.0)
-    raise AssertionError("unreachable")
+    """Run a storage request, retrying what may pass (network, 5xx) with backoff and jitter;
+    a pause or cancel wakes the wait and stops it."""
+    return ctx.storage_retry.run(call, check=ctx.control.check, wait=ctx.control.wait)
 
 
 def _check_unchanged(item: UploadItem) -> None:
