@@ -63,3 +63,11 @@ def test_open_in_procore_in_demo_mode_shows_the_folder_page(
     assert page.status_code == 200
     assert page.headers["Content-Type"].startswith("text/html")
     assert "A-201 Sections.pdf" in page.text and "13 bytes" in page.text
+
+
+def test_the_action_says_it_opens_the_folder(make_window: Any) -> None:
+    """The link is the folder's (Procore has none for one file): the words say so."""
+    action = make_window(show=False).window.open_web_action
+    assert action.text() == "Open folder in Pro&core"
+    for tip in (action.toolTip(), action.statusTip()):
+        assert "folder holding the file in Procore" in tip and "browser" in tip

@@ -52,6 +52,7 @@ log = logging.getLogger(__name__)
 #: Below this queue width the per-file speed and time left columns are hidden.
 NARROW_QUEUE = 900
 MIN_STATUS_WIDTH = 140
+OPEN_WEB_TIP = "Open the folder holding the file in Procore, in your web browser"
 
 
 class CloseChoice(enum.Enum):
@@ -289,8 +290,11 @@ class MainWindow(QMainWindow):
         self.remove_finished_action = self._action("Remove &finished", sp.SP_DialogResetButton,
                                                    self.queue.remove_finished, "Ctrl+Shift+D",
                                                    "Remove finished uploads from the list")
-        self.open_web_action = self._action("Open in Pro&core", sp.SP_DriveNetIcon,
-                                            self.open_selected_in_procore, "Ctrl+Shift+W")
+        # The link opens the folder holding the file (Procore has no address for one file).
+        self.open_web_action = self._action("Open folder in Pro&core", sp.SP_DriveNetIcon,
+                                            self.open_selected_in_procore, "Ctrl+Shift+W",
+                                            OPEN_WEB_TIP)
+        self.open_web_action.setStatusTip(OPEN_WEB_TIP)
         self.show_file_action = self._action("Show &local file", sp.SP_DirOpenIcon,
                                              self.show_selected_file, "Ctrl+Shift+L")
         self.settings_action = self._action("&Settings…", sp.SP_FileDialogDetailedView,
