@@ -26,6 +26,7 @@ from uploader_gui.auth.credentials import ClientCredentials, find_credentials
 from uploader_gui.autostart import SETTING_KEY as START_KEY
 from uploader_gui.auth.credentials import save_credentials as save_credentials_file
 from uploader_gui.config import Settings
+from uploader_gui.gui.announce import announce
 from uploader_gui.gui.attention_bar import AttentionBar
 from uploader_gui.gui.destination_bar import Browses, DestinationBar
 from uploader_gui.gui.drop_zone import DropZone
@@ -637,6 +638,7 @@ class MainWindow(QMainWindow):
             text += f", {failed} failed"
         self.tray.notify("Uploads finished", text + ".", failure=bool(failed))
         self.statusBar().showMessage(text + ".", 10000)
+        announce(self.statusBar(), text + ".", urgent=bool(failed))
 
     # -- settings -----------------------------------------------------------------------------
 
