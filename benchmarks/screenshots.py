@@ -69,7 +69,8 @@ def main() -> int:
                            folder_id=demo.folder_ids["Drawings"],
                            label=f"{name} / Documents / Drawings")
         settings = Settings(segment_threshold_mib=5, segment_size_mib=5, parallel_files=3,
-                            last_destination=dest.to_json())
+                            last_destination=dest.to_json(),
+                            last_destination_api_base=sandbox.api_url)
         tokens = StaticTokenProvider(sandbox.issue_token(demo.user_id),
                                      identity=str(demo.user_id))
         client = ProcoreClient(sandbox.api_url, tokens)

@@ -118,7 +118,8 @@ def make_window(sandbox: Any, demo: Any, tmp_path: Path,
 
     def make(settings: Settings | None = None, journal_path: Path | None = None,
              destination: Destination | None = None, show: bool = True,
-             retry: RetryPolicy | None = None, signed_in: bool = True) -> WindowParts:
+             retry: RetryPolicy | None = None, signed_in: bool = True,
+             web_base: str = "https://app.example") -> WindowParts:
         settings = settings or Settings(segment_threshold_mib=5, segment_size_mib=5,
                                         parallel_files=2, parallel_segments=2)
         if destination is not None:
@@ -129,7 +130,7 @@ def make_window(sandbox: Any, demo: Any, tmp_path: Path,
         client = ProcoreClient(sandbox.api_url, tokens, retry=retry)
         journal = Journal.open(journal_path or tmp_path / "journal.sqlite3")
         engine = UploadEngine(client, journal, settings, identity=str(demo.user_id),
-                              web_base="https://app.example",
+                              web_base=web_base,
                               step_retry=RetryPolicy(attempts=3, base_delay=0.05, max_delay=0.1))
         # Not qtbot.addWidget: pytest-qt closes those before fixtures tear down, and a close
         # while uploads run would ask its question; the teardown below stops it first.

@@ -97,3 +97,67 @@ def test_notifications_are_an_everyday_setting_that_turns_them_off(
     with qtbot.waitSignal(window.queue.batch_finished, timeout=20_000):
         window.add_paths([tmp_path / "told.pdf"])
     assert [title for title, _ in window.tray.messages] == ["Uploads finished"]
+
+
+def test_start_with_the_computer_is_an_everyday_setting_off_by_default(
+        qtbot: QtBot, make_window: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from uploader_gui import autostart
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    entry = tmp_path / "config" / "autostart" / "procore-uploader.desktop"
+    dialog = SettingsDialog(Settings(), credentials=None, credentials_editable=True)
+    qtbot.addWidget(dialog)
+    assert dialog.everyday_page.isAncestorOf(dialog.start_with_computer)
+    assert not dialog.start_with_computer.isChecked()
+    dialog.start_with_computer.setChecked(True)
+    ticked = dialog.settings()
+    assert ticked.extra[autostart.SETTING_KEY] is True
+
+    window = make_window(show=False).window
+    window.apply_settings(ticked)  # the file is written by the window's background runner
+    qtbot.waitUntil(entry.is_file, timeout=5000)
+    assert entry.read_text(encoding="utf-8") == \
+        autostart.desktop_entry(autostart.launch_command())
+    again = SettingsDialog(ticked, credentials=None, credentials_editable=True)
+    qtbot.addWidget(again)
+    assert again.start_with_computer.isChecked()
+    again.start_with_computer.setChecked(False)
+    window.apply_settings(again.settings())
+    qtbot.waitUntil(lambda: not entry.exists(), timeout=5000)
+
+
+def test_start_with_the_computer_says_so_when_it_cannot(
+        qtbot: QtBot, make_window: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from uploader_gui import autostart
+
+    blocked = tmp_path / "config"
+    blocked.write_text("a file where the folder should be")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(blocked))
+    window = make_window(show=False).window
+    on = Settings(extra={autostart.SETTING_KEY: True})
+    window.apply_settings(on)
+    qtbot.waitUntil(lambda: "opens with the computer" in window.notice_label.text(),
+                    timeout=5000)
+
+
+def test_the_demo_never_adds_itself_to_the_computers_start_up(
+        qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from uploader_gui import autostart
+    from uploader_gui.gui.app import build_parts, build_window
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    parts = build_parts(["procore-uploader"], demo=True)
+    window = build_window(parts)
+    try:
+        assert window.set_start_with_computer is None
+        window.apply_settings(Settings(extra={autostart.SETTING_KEY: True}))
+        qtbot.waitUntil(lambda: window.tasks.pending == 0, timeout=5000)
+        assert not (tmp_path / "config" / "autostart").exists()
+        dialog = SettingsDialog(window.settings, credentials=None, start_editable=False)
+        qtbot.addWidget(dialog)
+        assert not dialog.start_with_computer.isEnabled()
+    finally:
+        assert window.shutdown(10_000)
+        window.close()
+        window.deleteLater()
+        parts.close()

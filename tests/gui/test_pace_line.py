@@ -9,9 +9,11 @@ from uploader_gui.gui.pace_line import pace_line
 
 
 class Pacer:
-    def __init__(self, holding_for: float = 0.0, interval: float = 0.0) -> None:
+    def __init__(self, holding_for: float = 0.0, interval: float = 0.0,
+                 spacing_for: float = 0.0) -> None:
         self.holding_for = holding_for
         self.interval = interval
+        self.spacing_for = spacing_for
 
 
 def test_a_hold_says_the_clock_time_and_how_many_wait() -> None:
@@ -22,6 +24,6 @@ def test_a_hold_says_the_clock_time_and_how_many_wait() -> None:
 
 
 def test_spacing_says_how_many_wait_and_nothing_when_free() -> None:
-    assert "3 files wait" in pace_line(Pacer(interval=30), 3)
+    assert "3 files wait" in pace_line(Pacer(interval=30, spacing_for=600), 3)
     assert pace_line(Pacer(), 5) == ""
     assert pace_line(None, 5) == ""

@@ -39,12 +39,31 @@ def test_an_exhausted_limit_holds_until_its_reset(clock: FakeClock) -> None:
     assert notice is not None and "about 40 seconds" in notice.text
 
 
-def test_a_nearly_used_up_limit_says_files_go_more_slowly(clock: FakeClock) -> None:
+def test_a_nearly_used_up_limit_says_files_go_more_slowly_until_the_reset(
+        clock: FakeClock) -> None:
     pacer = Pacer(clock=clock.time)
     pacer.observe(limits(clock, 3600, 20, 600))  # 20 calls left for 10 minutes: one every 30 s
+    assert pacer.spacing_until == clock.time() + 600
+    assert pacer.spacing_for == 600
+    expected = {time.strftime("%H:%M", time.localtime(time.time() + 600 + d)) for d in (0, 5)}
     notice = pace_notice(pacer)
     assert notice is not None and notice.kind == "spacing"
     assert "nearly used up" in notice.text
+    assert any(f"until about {hhmm}" in notice.text for hhmm in expected), notice.text
+    clock.sleep(240.0)  # four minutes on, six are left until the same reset
+    assert pacer.spacing_for == 360
+    expected = {time.strftime("%H:%M", time.localtime(time.time() + 360 + d)) for d in (0, 5)}
+    notice = pace_notice(pacer)
+    assert notice is not None
+    assert any(f"until about {hhmm}" in notice.text for hhmm in expected), notice.text
+
+
+def test_spacing_is_not_mentioned_once_its_reset_has_passed(clock: FakeClock) -> None:
+    pacer = Pacer(clock=clock.time)
+    pacer.observe(limits(clock, 3600, 20, 600))
+    clock.sleep(601.0)
+    assert pacer.spacing_until == 0 and pacer.spacing_for == 0
+    assert pace_notice(pacer) is None
 
 
 def test_the_hourly_limit_says_until_when_and_is_waited_for(clock: FakeClock) -> None:

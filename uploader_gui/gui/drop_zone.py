@@ -135,15 +135,18 @@ class DropZone(QFrame):
         self._detail.setText(text)
 
     def set_highlight(self, on: bool) -> None:
-        """Use the palette's highlight colours, so light and dark themes both read well."""
-        palette = self.palette()
-        app_palette = self.parentWidget().palette() if self.parentWidget() else palette
-        role_bg = QPalette.ColorRole.Highlight if on else QPalette.ColorRole.Base
-        role_fg = QPalette.ColorRole.HighlightedText if on else QPalette.ColorRole.WindowText
-        palette.setColor(QPalette.ColorRole.Window, app_palette.color(role_bg))
-        palette.setColor(QPalette.ColorRole.WindowText, app_palette.color(role_fg))
-        self.setPalette(palette)
+        """Use the palette's highlight colours, so light and dark themes both read well.
+
+        Roles, not colours copied from the palette: a theme switched while the app runs
+        (a dark mode at sunset) then redraws the zone in the new theme's colours, and the
+        text always pairs with its own background (Text on Base, HighlightedText on
+        Highlight)."""
+        self.setBackgroundRole(QPalette.ColorRole.Highlight if on else QPalette.ColorRole.Base)
+        text = QPalette.ColorRole.HighlightedText if on else QPalette.ColorRole.Text
+        for label in (self._title, self._detail):
+            label.setForegroundRole(text)
         self.setProperty("highlighted", on)
+        self.update()
 
     @property
     def highlighted(self) -> bool:

@@ -21,10 +21,12 @@ from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QMainWind
                                QWidget)
 
 from uploader_gui.gui.signals import emit
-from uploader_gui import APP_NAME
+from uploader_gui import APP_NAME, autostart
 from uploader_gui.auth.credentials import ClientCredentials, find_credentials
+from uploader_gui.autostart import SETTING_KEY as START_KEY
 from uploader_gui.auth.credentials import save_credentials as save_credentials_file
 from uploader_gui.config import Settings
+from uploader_gui.gui.announce import announce
 from uploader_gui.gui.attention_bar import AttentionBar
 from uploader_gui.gui.destination_bar import Browses, DestinationBar
 from uploader_gui.gui.drop_zone import DropZone
@@ -52,6 +54,7 @@ log = logging.getLogger(__name__)
 #: Below this queue width the per-file speed and time left columns are hidden.
 NARROW_QUEUE = 900
 MIN_STATUS_WIDTH = 140
+OPEN_WEB_TIP = "Open the folder holding the file in Procore, in your web browser"
 
 
 class CloseChoice(enum.Enum):
@@ -96,6 +99,9 @@ class MainWindow(QMainWindow):
         #: Where the sign-in settings come from and go to (the demo has its own, fixed).
         self.credentials_in_use: Callable[[], ClientCredentials | None] = find_credentials
         self.save_credentials: Callable[[str, str, str], object] | None = save_credentials_file
+        #: Adds or removes the app from the computer's start-up; the demo never does.
+        self.set_start_with_computer: Callable[[bool], object] | None = \
+            None if demo_folder is not None else autostart.set_enabled
         self.settings_dialog: SettingsDialog | None = None
         #: Called first when the window shuts down (e.g. to end a wait for the browser).
         self.before_shutdown: list[Callable[[], None]] = []
@@ -289,8 +295,11 @@ class MainWindow(QMainWindow):
         self.remove_finished_action = self._action("Remove &finished", sp.SP_DialogResetButton,
                                                    self.queue.remove_finished, "Ctrl+Shift+D",
                                                    "Remove finished uploads from the list")
-        self.open_web_action = self._action("Open in Pro&core", sp.SP_DriveNetIcon,
-                                            self.open_selected_in_procore, "Ctrl+Shift+W")
+        # The link opens the folder holding the file (Procore has no address for one file).
+        self.open_web_action = self._action("Open folder in Pro&core", sp.SP_DriveNetIcon,
+                                            self.open_selected_in_procore, "Ctrl+Shift+W",
+                                            OPEN_WEB_TIP)
+        self.open_web_action.setStatusTip(OPEN_WEB_TIP)
         self.show_file_action = self._action("Show &local file", sp.SP_DirOpenIcon,
                                              self.show_selected_file, "Ctrl+Shift+L")
         self.settings_action = self._action("&Settings…", sp.SP_FileDialogDetailedView,
@@ -629,6 +638,7 @@ class MainWindow(QMainWindow):
             text += f", {failed} failed"
         self.tray.notify("Uploads finished", text + ".", failure=bool(failed))
         self.statusBar().showMessage(text + ".", 10000)
+        announce(self.statusBar(), text + ".", urgent=bool(failed))
 
     # -- settings -----------------------------------------------------------------------------
 
@@ -639,7 +649,8 @@ class MainWindow(QMainWindow):
 
     def _show_settings(self, credentials: ClientCredentials | None) -> None:
         dialog = SettingsDialog(self.settings, self, credentials=credentials,
-                                credentials_editable=self.save_credentials is not None)
+                                credentials_editable=self.save_credentials is not None,
+                                start_editable=self.set_start_with_computer is not None)
         self.settings_dialog = dialog
         try:
             if dialog.exec() != SettingsDialog.DialogCode.Accepted:
@@ -664,10 +675,23 @@ class MainWindow(QMainWindow):
         self.tray.notifications = new.extra.get(NOTIFY_KEY, True) is not False
         self.queue.set_parallel(new.parallel_files)
         self._persist_settings()
+        starting = new.extra.get(START_KEY) is True
+        if starting != (old.extra.get(START_KEY) is True):
+            self._change_start_with_computer(starting)
         if (old.environment, old.custom_api_base, old.custom_login_base) != \
                 (new.environment, new.custom_api_base, new.custom_login_base):
             self.show_notice("The new Procore environment is used after you sign in again "
                              "(or restart the app).")
+
+    def _change_start_with_computer(self, enabled: bool) -> None:
+        """Add or remove the entry the system starts the app from (a file or the registry)."""
+        change = self.set_start_with_computer
+        if change is None:
+            return
+        self.tasks.submit(lambda: change(enabled), None,
+                          lambda exc: self.show_notice(
+                              "Could not change whether the app opens with the computer: "
+                              f"{_disk_problem(exc)}"))
 
     def _persist_settings(self) -> None:
         if self._save_settings is None:

@@ -4,8 +4,9 @@ screen readers when it changes."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAccessible, QAccessibleEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QStyle, QToolButton, QWidget
+
+from uploader_gui.gui.announce import announce
 
 
 class NoticeBar(QFrame):
@@ -34,6 +35,4 @@ class NoticeBar(QFrame):
         """Show ``text`` (empty: close the strip)."""
         self.label.setText(text)
         self.setVisible(bool(text))
-        if text and QAccessible.isActive():
-            QAccessible.updateAccessibility(QAccessibleEvent(self.label,
-                                                             QAccessible.Event.Alert))
+        announce(self.label, text)

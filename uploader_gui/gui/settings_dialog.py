@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QDialog, QDialogButtonBox, 
                                QSpinBox, QTabWidget, QVBoxLayout, QWidget)
 
 from uploader_gui.auth.credentials import DEFAULT_REDIRECT, ClientCredentials
+from uploader_gui.autostart import SETTING_KEY as START_KEY
 from uploader_gui.config import ENVIRONMENTS, Settings, log_dir
 from uploader_gui.gui.same_name import ASK_KEY
 from uploader_gui.gui.tray import NOTIFY_KEY
@@ -31,7 +32,7 @@ class SettingsDialog(QDialog):
 
     def __init__(self, settings: Settings, parent: QWidget | None = None, *,
                  credentials: ClientCredentials | None = None,
-                 credentials_editable: bool = True) -> None:
+                 credentials_editable: bool = True, start_editable: bool = True) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
         self._original = settings
@@ -55,6 +56,13 @@ class SettingsDialog(QDialog):
         self.notify = QCheckBox("Show a notification when uploads finish or need attention",
                                 self)
         self.notify.setChecked(settings.extra.get(NOTIFY_KEY, True) is not False)
+        self.start_with_computer = QCheckBox("Open Procore Uploader when I sign in to this "
+                                             "computer", self)
+        self.start_with_computer.setChecked(settings.extra.get(START_KEY) is True)
+        if not start_editable:
+            self.start_with_computer.setEnabled(False)
+            self.start_with_computer.setToolTip("The practice Procore is never opened with the "
+                                                "computer.")
         self.ask_same_name = QCheckBox("Ask me each time, with this as the first choice", self)
         self.ask_same_name.setChecked(settings.extra.get(ASK_KEY, True) is not False)
         self.environment = QComboBox(self)
@@ -89,6 +97,7 @@ class SettingsDialog(QDialog):
         form.addRow("", self.ask_same_name)
         form.addRow("&Files at the same time:", self.parallel)
         form.addRow("Notifications:", self.notify)
+        form.addRow("Start with the computer:", self.start_with_computer)
         advanced = QWidget(self)
         more = QFormLayout(advanced)
         more.addRow(QLabel("Set up by your Procore administrator or IT support; most people "
@@ -170,6 +179,7 @@ class SettingsDialog(QDialog):
         extra = dict(self._original.extra)
         extra[ASK_KEY] = self.ask_same_name.isChecked()
         extra[NOTIFY_KEY] = self.notify.isChecked()
+        extra[START_KEY] = self.start_with_computer.isChecked()
         folder = self.log_folder.text().strip()
         if folder:
             extra[LOG_FOLDER_KEY] = folder

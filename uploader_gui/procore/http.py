@@ -242,6 +242,21 @@ class Pacer:
         with self._lock:
             return self._interval
 
+    @property
+    def spacing_until(self) -> float:
+        """When the spacing ends (the limit's reset, the pacer's clock); 0 when not spacing."""
+        with self._lock:
+            spacing = self._interval > 0 and self._spacing_until > self._clock()
+            return self._spacing_until if spacing else 0.0
+
+    @property
+    def spacing_for(self) -> float:
+        """Seconds until the spacing ends (0 when not spacing), e.g. for a status line."""
+        with self._lock:
+            if self._interval <= 0:
+                return 0.0
+            return max(0.0, self._spacing_until - self._clock())
+
 
 class _NoCookies(http.cookiejar.CookiePolicy):
     """Neither stores nor sends any cookie: the API uses bearer tokens, storage presigned links."""

@@ -26,6 +26,9 @@ class Paced(Protocol):
     @property
     def interval(self) -> float: ...
 
+    @property
+    def spacing_for(self) -> float: ...
+
 
 class PaceNotice(NamedTuple):
     #: "holding" (nothing is sent until a time) or "spacing" (requests go out slowly).
@@ -39,7 +42,7 @@ def pace_notice(pacer: Paced | None) -> PaceNotice | None:
         return None
     holding = pacer.holding_for
     if holding >= LONG_HOLD:
-        until = time.strftime("%H:%M", time.localtime(time.time() + holding))
+        until = _clock_time(holding)
         return PaceNotice("holding", "Procore's limit on requests per hour has been reached. "
                           f"Files wait until {until} (about {_duration(holding)}) and then "
                           "continue by themselves; nothing needs to be done.")
@@ -47,10 +50,17 @@ def pace_notice(pacer: Paced | None) -> PaceNotice | None:
         return PaceNotice("holding", "Procore asked the app to slow down (too many requests in "
                           "a short time). Uploads continue by themselves in about "
                           f"{_duration(holding)}.")
-    if pacer.interval >= MENTION_INTERVAL:
+    spacing = pacer.spacing_for
+    if pacer.interval >= MENTION_INTERVAL and spacing > 0:
         return PaceNotice("spacing", "Procore's limit on requests per hour is nearly used up, "
-                          "so files are added more slowly until it resets.")
+                          "so files are added more slowly until about "
+                          f"{_clock_time(spacing)}, when it resets.")
     return None
+
+
+def _clock_time(seconds_from_now: float) -> str:
+    """The local time ``seconds_from_now`` on, as "14:05"."""
+    return time.strftime("%H:%M", time.localtime(time.time() + seconds_from_now))
 
 
 def _duration(seconds: float) -> str:

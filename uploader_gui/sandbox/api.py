@@ -1,6 +1,8 @@
 """The sandbox's Procore API server: authentication, rate limits, faults, and route dispatch.
 
-OAuth routes (``/oauth/...``) are handed to ``uploader_gui.sandbox.oauth.handle``.
+OAuth routes (``/oauth/...``) are handed to ``uploader_gui.sandbox.oauth.handle``; the
+browser pages the window's web links open (``/{id}/project/documents`` ...) to
+``uploader_gui.sandbox.web_pages.handle``.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
-from . import api_associations, api_navigation, api_uploads, oauth
+from . import api_associations, api_navigation, api_uploads, oauth, web_pages
 from .api_call import Call, Page
 from .faults import Fault, custom_answer
 from .http_common import ApiError, ConnectionDropped, Headers, SandboxHandler
@@ -139,6 +141,10 @@ class ApiHandler(SandboxHandler):
         headers = Headers(self.headers.items())
         if path.startswith("/oauth/"):
             self._oauth(path, query, body, headers)
+            return
+        if self.command == "GET" and web_pages.is_page(path):
+            # A browser opening a web link: no token, as Procore's own pages take a session.
+            self.send_bytes(*web_pages.handle(self.state, path, query))
             return
         token = self._bearer_token()
         user = self._authenticate(token)
