@@ -662,7 +662,7 @@ class MainWindow(QMainWindow):
         self.settings = new
         self.same_names.asking = new.extra.get(ASK_KEY, True) is not False
         self.tray.notifications = new.extra.get(NOTIFY_KEY, True) is not False
-        self.queue.set_parallel(new.parallel_files)
+        self.queue.apply_settings(new)
         self._persist_settings()
         if (old.environment, old.custom_api_base, old.custom_login_base) != \
                 (new.environment, new.custom_api_base, new.custom_login_base):

@@ -14,6 +14,7 @@ from typing import Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
+from uploader_gui.config import Settings
 from uploader_gui.gui.failure_words import explain
 from uploader_gui.gui.signals import emit
 from uploader_gui.gui.queue_model import QueueModel
@@ -60,6 +61,7 @@ class QueueEngine(Protocol):
     def pause(self, upload_id: int) -> None: ...
     def cancel(self, upload_id: int) -> None: ...
     def remove_finished(self) -> int: ...
+    def apply_settings(self, settings: Settings) -> None: ...
     @property
     def journal(self) -> Journal: ...
     def run(self, upload_id: int, control: TransferControl | None = None,
@@ -280,8 +282,11 @@ class UploadQueue(QObject):
 
         self._tasks.submit(lambda: journal.remove(gone), done, self._report_error)
 
-    def set_parallel(self, n: int) -> None:
-        self.pool.resize(n)
+    def apply_settings(self, settings: Settings) -> None:
+        """From the next file on: the engine plans segments with ``settings`` and as many
+        files run at once as ``parallel_files`` says (a running file keeps its plan)."""
+        self.engine.apply_settings(settings)
+        self.pool.resize(settings.parallel_files)
 
     # -- state --------------------------------------------------------------------------------
 
