@@ -137,7 +137,8 @@ class DropZone(QFrame):
     def set_highlight(self, on: bool) -> None:
         """Use the palette's highlight colours, so light and dark themes both read well."""
         palette = self.palette()
-        app_palette = self.parentWidget().palette() if self.parentWidget() else palette
+        parent = self.parentWidget()
+        app_palette = parent.palette() if parent is not None else palette
         role_bg = QPalette.ColorRole.Highlight if on else QPalette.ColorRole.Base
         role_fg = QPalette.ColorRole.HighlightedText if on else QPalette.ColorRole.WindowText
         palette.setColor(QPalette.ColorRole.Window, app_palette.color(role_bg))

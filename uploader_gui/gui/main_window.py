@@ -34,8 +34,8 @@ from uploader_gui.gui.notice_bar import NoticeBar
 from uploader_gui.gui.pace_line import pace_line
 from uploader_gui.gui.progress_delegate import ProgressDelegate
 from uploader_gui.gui.queue_model import (COL_DESTINATION, COL_ETA, COL_NAME, COL_PROGRESS,
-                                          COL_SIZE, COL_SPEED, COL_STATUS, FAILED_PREFIX, QueueModel, Role,
-                                          format_size)
+                                          COL_SIZE, COL_SPEED, COL_STATUS, FAILED_PREFIX,
+                                          QueueModel, Role, format_size)
 from uploader_gui.gui.same_name import ASK_KEY, SameNameCheck
 from uploader_gui.gui.settings_dialog import SettingsDialog
 from uploader_gui.gui.status_delegate import StatusDelegate
@@ -244,14 +244,16 @@ class MainWindow(QMainWindow):
         self._update_totals()
 
     def _action(self, text: str, icon: QStyle.StandardPixmap | None, slot: Callable[[], Any],
-                shortcut: QKeySequence | str | None = None, tip: str = "") -> QAction:
+                shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
+                tip: str = "") -> QAction:
         action = QAction(text, self)
         if icon is not None:
             action.setIcon(self.style().standardIcon(icon))
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
+        native = QKeySequence.SequenceFormat.NativeText
         action.setToolTip(f"{tip or text.replace('&', '').rstrip('…')}"
-                          + (f" ({action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)})"
+                          + (f" ({action.shortcut().toString(native)})"
                              if shortcut is not None else ""))
         action.triggered.connect(slot)
         self.addAction(action)  # shortcuts work wherever the focus is
@@ -294,7 +296,8 @@ class MainWindow(QMainWindow):
         self.show_file_action = self._action("Show &local file", sp.SP_DirOpenIcon,
                                              self.show_selected_file, "Ctrl+Shift+L")
         self.settings_action = self._action("&Settings…", sp.SP_FileDialogDetailedView,
-                                            self.open_settings, QKeySequence.StandardKey.Preferences)
+                                            self.open_settings,
+                                            QKeySequence.StandardKey.Preferences)
         if self.settings_action.shortcut().isEmpty():
             self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
         self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)

@@ -61,7 +61,8 @@ class TaskRunner(QObject):
 
     def submit(self, fn: Callable[[], Any], on_done: Callback | None = None,
                on_error: ErrorCallback | None = None) -> int:
-        """Run ``fn()`` in the background; ``on_done(result)`` / ``on_error(exc)`` on this thread."""
+        """Run ``fn()`` in the background; ``on_done(result)`` / ``on_error(exc)`` on this
+        thread."""
         if self._closed:
             raise RuntimeError("the background runner is shut down")
         job_id = next(self._ids)

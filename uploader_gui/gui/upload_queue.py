@@ -97,10 +97,10 @@ def describe_add(result: AddOutcome) -> str:
                      "it anyway.")
     if result.rejected:
         first = result.rejected[0]
-        more = len(result.rejected) - 1
+        others = len(result.rejected) - 1
         text = f"Not added: {first.path.name or first.path} — {first.reason}"
-        if more:
-            text += f" (and {more} more)"
+        if others:
+            text += f" (and {others} more)"
         parts.append(text)
     return " ".join(parts) or "Nothing to add: the folder holds no files."
 
@@ -205,16 +205,16 @@ class UploadQueue(QObject):
     # -- actions on rows ----------------------------------------------------------------------
 
     def pause(self, upload_ids: Iterable[int]) -> None:
-        ids = [i for i in upload_ids if self._state(i) is not None
-               and not self._state(i).finished and self._state(i) is not UploadState.PAUSED]
+        ids = [i for i in upload_ids if (state := self._state(i)) is not None
+               and not state.finished and state is not UploadState.PAUSED]
         waiting = self.pool.pause(ids)
         if waiting:
             self._batch_stopped = True
         self._record_stop(waiting, UploadState.PAUSED, self.engine.pause)
 
     def cancel(self, upload_ids: Iterable[int]) -> None:
-        ids = [i for i in upload_ids if self._state(i) is not None
-               and not self._state(i).finished]
+        ids = [i for i in upload_ids if (state := self._state(i)) is not None
+               and not state.finished]
         waiting = self.pool.cancel(ids)
         # Paused or waiting-for-sign-in rows are in no worker's list but still cancellable.
         idle = [i for i in ids if not self.pool.is_running(i) and i not in waiting
