@@ -43,7 +43,7 @@ from uploader_gui.gui.sign_in_screen import SignInScreen
 from uploader_gui.gui.tasks import TaskRunner
 from uploader_gui.gui.tray import NOTIFY_KEY, Tray
 from uploader_gui.gui.waiting_drop import WaitingForDestination
-from uploader_gui.gui.upload_queue import RESUMABLE, RETRYABLE, QueueEngine, UploadQueue
+from uploader_gui.gui.upload_queue import QueueEngine, UploadQueue
 from uploader_gui.transfer.environments import api_key
 from uploader_gui.transfer.model import ConflictPolicy, Destination, UploadItem, UploadState
 
@@ -548,9 +548,9 @@ class MainWindow(QMainWindow):
         states = {item.state for item in items}
         self.pause_action.setEnabled(any(not s.finished and s is not UploadState.PAUSED
                                          for s in states))
-        self.resume_action.setEnabled(bool(states & RESUMABLE))
+        self.resume_action.setEnabled(any(s.resumable for s in states))
         self.cancel_action.setEnabled(any(not s.finished for s in states))
-        self.retry_action.setEnabled(bool(states & RETRYABLE))
+        self.retry_action.setEnabled(any(s.retryable for s in states))
         self.open_web_action.setEnabled(any(item.web_url for item in items))
         self.show_file_action.setEnabled(bool(items))
         self.remove_action.setEnabled(any(s.finished for s in states))

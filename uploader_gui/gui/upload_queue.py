@@ -29,18 +29,11 @@ from uploader_gui.transfer.scan import renamed_note
 
 log = logging.getLogger(__name__)
 
-#: States a start-up resumes by itself; a paused file waits for the person.
-RESUME_AT_START = {UploadState.QUEUED, UploadState.HASHING, UploadState.UPLOADING,
-                   UploadState.FINISHING, UploadState.WAITING_SIGN_IN,
-                   UploadState.WAITING_NETWORK}
-#: States "Resume" and "Retry" put back in the queue.
-RESUMABLE = {UploadState.PAUSED, UploadState.WAITING_SIGN_IN, UploadState.WAITING_NETWORK}
 #: Seconds before uploads waiting for the connection are tried again: the first wait, then
 #: each wait twice the one before, up to the last (the network may be back any moment, and
 #: a sleeping laptop's timers fire when it wakes).
 NETWORK_RETRY_FIRST = 10.0
 NETWORK_RETRY_LONGEST = 120.0
-RETRYABLE = {UploadState.FAILED, UploadState.CANCELLED}
 
 
 class AddOutcome(Protocol):
@@ -175,7 +168,7 @@ class UploadQueue(QObject):
     def _on_loaded(self, result: tuple[list[UploadItem], list[UploadItem], str | None]) -> None:
         items, unfinished, elsewhere = result
         self.model.add_items([*items, *unfinished])
-        resume = [it.id for it in unfinished if it.state in RESUME_AT_START]
+        resume = [it.id for it in unfinished if it.state.resumes_at_start]
         self.pool.enqueue(resume)
         paused = sum(1 for it in unfinished if it.state is UploadState.PAUSED)
         said = " ".join(filter(None, [start_up_notice(len(resume), paused), elsewhere]))
@@ -218,7 +211,7 @@ class UploadQueue(QObject):
         waiting = self.pool.cancel(ids)
         # Paused or waiting-for-sign-in rows are in no worker's list but still cancellable.
         idle = [i for i in ids if not self.pool.is_running(i) and i not in waiting
-                and self._state(i) in RESUMABLE]
+                and (state := self._state(i)) is not None and state.resumable]
         self._record_stop([*waiting, *idle], UploadState.CANCELLED, self.engine.cancel)
 
     def _record_stop(self, upload_ids: list[int], state: UploadState,
@@ -234,10 +227,12 @@ class UploadQueue(QObject):
         self._tasks.submit(write, None, self._report_error)
 
     def resume(self, upload_ids: Iterable[int]) -> None:
-        self._requeue([i for i in upload_ids if self._state(i) in RESUMABLE])
+        self._requeue([i for i in upload_ids
+                       if (state := self._state(i)) is not None and state.resumable])
 
     def retry(self, upload_ids: Iterable[int]) -> None:
-        self._requeue([i for i in upload_ids if self._state(i) in RETRYABLE])
+        self._requeue([i for i in upload_ids
+                       if (state := self._state(i)) is not None and state.retryable])
 
     def pause_all(self) -> None:
         self.pause(it.id for it in self.model.items())
@@ -308,7 +303,7 @@ class UploadQueue(QObject):
     @Slot(object)
     def _on_finished(self, item: UploadItem) -> None:
         self.model.update_item(item)
-        if item.state in RESUMABLE:
+        if item.state.resumable:
             self._batch_stopped = True
         if item.state is UploadState.FAILED:
             self._batch_failed += 1
