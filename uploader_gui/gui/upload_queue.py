@@ -133,6 +133,10 @@ class UploadQueue(QObject):
         self.engine = engine
         self.model = model
         self._tasks = tasks
+        #: The person's Pause / Resume / Retry / Cancel / Remove reach the journal through one
+        #: thread, in the order asked for (a Pause written after the Resume that followed it
+        #: would leave a queued file paused after a crash), and never wait behind other jobs.
+        self.writes = TaskRunner(self, max_threads=1)
         self.pool = UploadPool(engine, parallel, self)
         self.pool.progress.connect(self._on_progress)
         self.pool.item_finished.connect(self._on_finished)
@@ -224,7 +228,7 @@ class UploadQueue(QObject):
             for upload_id in upload_ids:
                 action(upload_id)
 
-        self._tasks.submit(write, None, self._report_error)
+        self.writes.submit(write, None, self._report_error)
 
     def resume(self, upload_ids: Iterable[int]) -> None:
         self._requeue([i for i in upload_ids
@@ -253,7 +257,7 @@ class UploadQueue(QObject):
                 self.model.update_item(item)
             self.pool.enqueue(it.id for it in items if it.state is UploadState.QUEUED)
 
-        self._tasks.submit(write, done, self._report_error)
+        self.writes.submit(write, done, self._report_error)
 
     def remove_finished(self) -> None:
         """Take finished rows (not failed ones) out of the list and the history."""
@@ -263,7 +267,7 @@ class UploadQueue(QObject):
         def done(_: object) -> None:
             self.model.remove_ids(gone)
 
-        self._tasks.submit(self.engine.remove_finished, done, self._report_error)
+        self.writes.submit(self.engine.remove_finished, done, self._report_error)
 
     def remove(self, upload_ids: Iterable[int]) -> None:
         """Take finished rows (failed ones too) out of the list and the history."""
@@ -275,7 +279,7 @@ class UploadQueue(QObject):
         def done(_: object) -> None:
             self.model.remove_ids(gone)
 
-        self._tasks.submit(lambda: journal.remove(gone), done, self._report_error)
+        self.writes.submit(lambda: journal.remove(gone), done, self._report_error)
 
     def apply_settings(self, settings: Settings) -> None:
         """From the next file on: the engine plans segments with ``settings`` and as many
@@ -375,4 +379,5 @@ class UploadQueue(QObject):
         """Pause every running upload (resumable next time) and stop the workers."""
         self._network_timer.stop()
         self.model.stop()
-        return self.pool.shutdown(timeout_ms)
+        written = self.writes.shutdown(timeout_ms, finish_queued=True)
+        return self.pool.shutdown(timeout_ms) and written
