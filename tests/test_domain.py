@@ -22,13 +22,13 @@ def test_resume_and_retry_policy_per_state() -> None:
     assert not any(s.finished for s in at_start) and S.PAUSED not in at_start
 
 
-def test_the_window_sets_agree_with_the_state_properties() -> None:
-    # The window keeps its own copies until it switches to the properties; they must not drift.
-    from uploader_gui.gui import upload_queue
+def test_the_window_keeps_no_copy_of_the_state_policy() -> None:
+    # Which rows Resume, Retry and a start-up take comes from the state enum alone.
+    from uploader_gui.gui import main_window, upload_queue
 
-    assert upload_queue.RESUMABLE == {s for s in S if s.resumable}
-    assert upload_queue.RETRYABLE == {s for s in S if s.retryable}
-    assert upload_queue.RESUME_AT_START == {s for s in S if s.resumes_at_start}
+    for module in (upload_queue, main_window):
+        for name in ("RESUMABLE", "RETRYABLE", "RESUME_AT_START"):
+            assert not hasattr(module, name), f"{module.__name__}.{name}"
 
 
 def test_phase_says_when_every_byte_is_stored() -> None:

@@ -36,8 +36,8 @@ from uploader_gui.gui.notice_bar import NoticeBar
 from uploader_gui.gui.pace_line import pace_line
 from uploader_gui.gui.progress_delegate import ProgressDelegate
 from uploader_gui.gui.queue_model import (COL_DESTINATION, COL_ETA, COL_NAME, COL_PROGRESS,
-                                          COL_SIZE, COL_SPEED, COL_STATUS, FAILED_PREFIX, QueueModel, Role,
-                                          format_size)
+                                          COL_SIZE, COL_SPEED, COL_STATUS, FAILED_PREFIX,
+                                          QueueModel, Role, format_size)
 from uploader_gui.gui.same_name import ASK_KEY, SameNameCheck
 from uploader_gui.gui.settings_dialog import SettingsDialog
 from uploader_gui.gui.status_delegate import StatusDelegate
@@ -45,7 +45,7 @@ from uploader_gui.gui.sign_in_screen import SignInScreen
 from uploader_gui.gui.tasks import TaskRunner
 from uploader_gui.gui.tray import NOTIFY_KEY, Tray
 from uploader_gui.gui.waiting_drop import WaitingForDestination
-from uploader_gui.gui.upload_queue import RESUMABLE, RETRYABLE, QueueEngine, UploadQueue
+from uploader_gui.gui.upload_queue import QueueEngine, UploadQueue
 from uploader_gui.transfer.environments import api_key
 from uploader_gui.transfer.model import ConflictPolicy, Destination, UploadItem, UploadState
 
@@ -250,14 +250,16 @@ class MainWindow(QMainWindow):
         self._update_totals()
 
     def _action(self, text: str, icon: QStyle.StandardPixmap | None, slot: Callable[[], Any],
-                shortcut: QKeySequence | str | None = None, tip: str = "") -> QAction:
+                shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
+                tip: str = "") -> QAction:
         action = QAction(text, self)
         if icon is not None:
             action.setIcon(self.style().standardIcon(icon))
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
+        native = QKeySequence.SequenceFormat.NativeText
         action.setToolTip(f"{tip or text.replace('&', '').rstrip('…')}"
-                          + (f" ({action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)})"
+                          + (f" ({action.shortcut().toString(native)})"
                              if shortcut is not None else ""))
         action.triggered.connect(slot)
         self.addAction(action)  # shortcuts work wherever the focus is
@@ -303,7 +305,8 @@ class MainWindow(QMainWindow):
         self.show_file_action = self._action("Show &local file", sp.SP_DirOpenIcon,
                                              self.show_selected_file, "Ctrl+Shift+L")
         self.settings_action = self._action("&Settings…", sp.SP_FileDialogDetailedView,
-                                            self.open_settings, QKeySequence.StandardKey.Preferences)
+                                            self.open_settings,
+                                            QKeySequence.StandardKey.Preferences)
         if self.settings_action.shortcut().isEmpty():
             self.settings_action.setShortcut(QKeySequence("Ctrl+,"))
         self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
@@ -554,9 +557,9 @@ class MainWindow(QMainWindow):
         states = {item.state for item in items}
         self.pause_action.setEnabled(any(not s.finished and s is not UploadState.PAUSED
                                          for s in states))
-        self.resume_action.setEnabled(bool(states & RESUMABLE))
+        self.resume_action.setEnabled(any(s.resumable for s in states))
         self.cancel_action.setEnabled(any(not s.finished for s in states))
-        self.retry_action.setEnabled(bool(states & RETRYABLE))
+        self.retry_action.setEnabled(any(s.retryable for s in states))
         self.open_web_action.setEnabled(any(item.web_url for item in items))
         self.show_file_action.setEnabled(bool(items))
         self.remove_action.setEnabled(any(s.finished for s in states))
@@ -673,7 +676,7 @@ class MainWindow(QMainWindow):
         self.settings = new
         self.same_names.asking = new.extra.get(ASK_KEY, True) is not False
         self.tray.notifications = new.extra.get(NOTIFY_KEY, True) is not False
-        self.queue.set_parallel(new.parallel_files)
+        self.queue.apply_settings(new)
         self._persist_settings()
         starting = new.extra.get(START_KEY) is True
         if starting != (old.extra.get(START_KEY) is True):

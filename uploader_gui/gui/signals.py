@@ -45,6 +45,7 @@ if EMIT_LOSES_REFERENCE:
 
 def emit(signal: SignalInstance, *args: Any) -> None:
     """``signal.emit(*args)``, minus the binding's reference-count fault."""
-    result = signal.emit(*args)
+    # The stubs declare emit() -> None; it returns True (see above), which is the point here.
+    result = signal.emit(*args)  # type: ignore[func-returns-value]
     if EMIT_LOSES_REFERENCE and result is not None:
         _incref(result)

@@ -61,7 +61,8 @@ class TaskRunner(QObject):
 
     def submit(self, fn: Callable[[], Any], on_done: Callback | None = None,
                on_error: ErrorCallback | None = None) -> int:
-        """Run ``fn()`` in the background; ``on_done(result)`` / ``on_error(exc)`` on this thread."""
+        """Run ``fn()`` in the background; ``on_done(result)`` / ``on_error(exc)`` on this
+        thread."""
         if self._closed:
             raise RuntimeError("the background runner is shut down")
         job_id = next(self._ids)
@@ -90,10 +91,12 @@ class TaskRunner(QObject):
         else:
             log.error("background job failed: %s", exc)
 
-    def shutdown(self, timeout_ms: int = 5000) -> bool:
-        """Stop taking jobs and wait for running ones; True when all finished in time."""
+    def shutdown(self, timeout_ms: int = 5000, finish_queued: bool = False) -> bool:
+        """Stop taking jobs and wait for running ones (queued ones too with
+        ``finish_queued``, else they are dropped); True when all finished in time."""
         self._closed = True
-        self._pool.clear()
+        if not finish_queued:
+            self._pool.clear()
         done = self._pool.waitForDone(timeout_ms)
         if not done:
             log.warning("background jobs still running after %d ms", timeout_ms)

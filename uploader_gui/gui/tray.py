@@ -5,7 +5,7 @@ from __future__ import annotations
 import collections
 import logging
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Signal, SignalInstance
 from PySide6.QtGui import QAction, QIcon
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
@@ -46,7 +46,7 @@ class Tray(QObject):
         #: The latest notifications, oldest first (what the person was told, in order).
         self.messages: collections.deque[tuple[str, str]] = collections.deque(maxlen=50)
 
-    def _add(self, menu: QMenu, text: str, signal: Signal) -> QAction:
+    def _add(self, menu: QMenu, text: str, signal: SignalInstance) -> QAction:
         action = menu.addAction(text)
         action.triggered.connect(signal)
         return action

@@ -14,6 +14,7 @@ from typing import Protocol
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
+from uploader_gui.config import Settings
 from uploader_gui.gui.failure_words import explain
 from uploader_gui.gui.signals import emit
 from uploader_gui.gui.queue_model import QueueModel
@@ -28,18 +29,11 @@ from uploader_gui.transfer.scan import renamed_note
 
 log = logging.getLogger(__name__)
 
-#: States a start-up resumes by itself; a paused file waits for the person.
-RESUME_AT_START = {UploadState.QUEUED, UploadState.HASHING, UploadState.UPLOADING,
-                   UploadState.FINISHING, UploadState.WAITING_SIGN_IN,
-                   UploadState.WAITING_NETWORK}
-#: States "Resume" and "Retry" put back in the queue.
-RESUMABLE = {UploadState.PAUSED, UploadState.WAITING_SIGN_IN, UploadState.WAITING_NETWORK}
 #: Seconds before uploads waiting for the connection are tried again: the first wait, then
 #: each wait twice the one before, up to the last (the network may be back any moment, and
 #: a sleeping laptop's timers fire when it wakes).
 NETWORK_RETRY_FIRST = 10.0
 NETWORK_RETRY_LONGEST = 120.0
-RETRYABLE = {UploadState.FAILED, UploadState.CANCELLED}
 
 
 class AddOutcome(Protocol):
@@ -60,6 +54,7 @@ class QueueEngine(Protocol):
     def pause(self, upload_id: int) -> None: ...
     def cancel(self, upload_id: int) -> None: ...
     def remove_finished(self) -> int: ...
+    def apply_settings(self, settings: Settings) -> None: ...
     @property
     def journal(self) -> Journal: ...
     def run(self, upload_id: int, control: TransferControl | None = None,
@@ -95,10 +90,10 @@ def describe_add(result: AddOutcome) -> str:
                      "it anyway.")
     if result.rejected:
         first = result.rejected[0]
-        more = len(result.rejected) - 1
+        others = len(result.rejected) - 1
         text = f"Not added: {first.path.name or first.path} — {first.reason}"
-        if more:
-            text += f" (and {more} more)"
+        if others:
+            text += f" (and {others} more)"
         parts.append(text)
     return " ".join(parts) or "Nothing to add: the folder holds no files."
 
@@ -138,6 +133,10 @@ class UploadQueue(QObject):
         self.engine = engine
         self.model = model
         self._tasks = tasks
+        #: The person's Pause / Resume / Retry / Cancel / Remove reach the journal through one
+        #: thread, in the order asked for (a Pause written after the Resume that followed it
+        #: would leave a queued file paused after a crash), and never wait behind other jobs.
+        self.writes = TaskRunner(self, max_threads=1)
         self.pool = UploadPool(engine, parallel, self)
         self.pool.progress.connect(self._on_progress)
         self.pool.item_finished.connect(self._on_finished)
@@ -173,7 +172,7 @@ class UploadQueue(QObject):
     def _on_loaded(self, result: tuple[list[UploadItem], list[UploadItem], str | None]) -> None:
         items, unfinished, elsewhere = result
         self.model.add_items([*items, *unfinished])
-        resume = [it.id for it in unfinished if it.state in RESUME_AT_START]
+        resume = [it.id for it in unfinished if it.state.resumes_at_start]
         self.pool.enqueue(resume)
         paused = sum(1 for it in unfinished if it.state is UploadState.PAUSED)
         said = " ".join(filter(None, [start_up_notice(len(resume), paused), elsewhere]))
@@ -203,20 +202,20 @@ class UploadQueue(QObject):
     # -- actions on rows ----------------------------------------------------------------------
 
     def pause(self, upload_ids: Iterable[int]) -> None:
-        ids = [i for i in upload_ids if self._state(i) is not None
-               and not self._state(i).finished and self._state(i) is not UploadState.PAUSED]
+        ids = [i for i in upload_ids if (state := self._state(i)) is not None
+               and not state.finished and state is not UploadState.PAUSED]
         waiting = self.pool.pause(ids)
         if waiting:
             self._batch_stopped = True
         self._record_stop(waiting, UploadState.PAUSED, self.engine.pause)
 
     def cancel(self, upload_ids: Iterable[int]) -> None:
-        ids = [i for i in upload_ids if self._state(i) is not None
-               and not self._state(i).finished]
+        ids = [i for i in upload_ids if (state := self._state(i)) is not None
+               and not state.finished]
         waiting = self.pool.cancel(ids)
         # Paused or waiting-for-sign-in rows are in no worker's list but still cancellable.
         idle = [i for i in ids if not self.pool.is_running(i) and i not in waiting
-                and self._state(i) in RESUMABLE]
+                and (state := self._state(i)) is not None and state.resumable]
         self._record_stop([*waiting, *idle], UploadState.CANCELLED, self.engine.cancel)
 
     def _record_stop(self, upload_ids: list[int], state: UploadState,
@@ -229,13 +228,15 @@ class UploadQueue(QObject):
             for upload_id in upload_ids:
                 action(upload_id)
 
-        self._tasks.submit(write, None, self._report_error)
+        self.writes.submit(write, None, self._report_error)
 
     def resume(self, upload_ids: Iterable[int]) -> None:
-        self._requeue([i for i in upload_ids if self._state(i) in RESUMABLE])
+        self._requeue([i for i in upload_ids
+                       if (state := self._state(i)) is not None and state.resumable])
 
     def retry(self, upload_ids: Iterable[int]) -> None:
-        self._requeue([i for i in upload_ids if self._state(i) in RETRYABLE])
+        self._requeue([i for i in upload_ids
+                       if (state := self._state(i)) is not None and state.retryable])
 
     def pause_all(self) -> None:
         self.pause(it.id for it in self.model.items())
@@ -256,7 +257,7 @@ class UploadQueue(QObject):
                 self.model.update_item(item)
             self.pool.enqueue(it.id for it in items if it.state is UploadState.QUEUED)
 
-        self._tasks.submit(write, done, self._report_error)
+        self.writes.submit(write, done, self._report_error)
 
     def remove_finished(self) -> None:
         """Take finished rows (not failed ones) out of the list and the history."""
@@ -266,7 +267,7 @@ class UploadQueue(QObject):
         def done(_: object) -> None:
             self.model.remove_ids(gone)
 
-        self._tasks.submit(self.engine.remove_finished, done, self._report_error)
+        self.writes.submit(self.engine.remove_finished, done, self._report_error)
 
     def remove(self, upload_ids: Iterable[int]) -> None:
         """Take finished rows (failed ones too) out of the list and the history."""
@@ -278,10 +279,13 @@ class UploadQueue(QObject):
         def done(_: object) -> None:
             self.model.remove_ids(gone)
 
-        self._tasks.submit(lambda: journal.remove(gone), done, self._report_error)
+        self.writes.submit(lambda: journal.remove(gone), done, self._report_error)
 
-    def set_parallel(self, n: int) -> None:
-        self.pool.resize(n)
+    def apply_settings(self, settings: Settings) -> None:
+        """From the next file on: the engine plans segments with ``settings`` and as many
+        files run at once as ``parallel_files`` says (a running file keeps its plan)."""
+        self.engine.apply_settings(settings)
+        self.pool.resize(settings.parallel_files)
 
     # -- state --------------------------------------------------------------------------------
 
@@ -303,7 +307,7 @@ class UploadQueue(QObject):
     @Slot(object)
     def _on_finished(self, item: UploadItem) -> None:
         self.model.update_item(item)
-        if item.state in RESUMABLE:
+        if item.state.resumable:
             self._batch_stopped = True
         if item.state is UploadState.FAILED:
             self._batch_failed += 1
@@ -375,4 +379,5 @@ class UploadQueue(QObject):
         """Pause every running upload (resumable next time) and stop the workers."""
         self._network_timer.stop()
         self.model.stop()
-        return self.pool.shutdown(timeout_ms)
+        written = self.writes.shutdown(timeout_ms, finish_queued=True)
+        return self.pool.shutdown(timeout_ms) and written

@@ -192,7 +192,8 @@ class UploadPool(QObject):
         return bool(self._running or self._pending)
 
     def pause(self, upload_ids: Iterable[int]) -> list[int]:
-        """Pause: running uploads stop at the next chunk; returns the ids taken off the wait list."""
+        """Pause: running uploads stop at the next chunk; returns the ids taken off the wait
+        list."""
         return self._stop(upload_ids, TransferControl.pause)
 
     def cancel(self, upload_ids: Iterable[int]) -> list[int]:
