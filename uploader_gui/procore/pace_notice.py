@@ -44,12 +44,12 @@ def pace_notice(pacer: Paced | None) -> PaceNotice | None:
     if holding >= LONG_HOLD:
         until = _clock_time(holding)
         return PaceNotice("holding", "Procore's limit on requests per hour has been reached. "
-                          f"Files wait until {until} (about {_duration(holding)}) and then "
+                          f"Files wait until {until} (about {duration_words(holding)}) and then "
                           "continue by themselves; nothing needs to be done.")
     if holding >= MENTION_AFTER:
         return PaceNotice("holding", "Procore asked the app to slow down (too many requests in "
                           "a short time). Uploads continue by themselves in about "
-                          f"{_duration(holding)}.")
+                          f"{duration_words(holding)}.")
     spacing = pacer.spacing_for
     if pacer.interval >= MENTION_INTERVAL and spacing > 0:
         return PaceNotice("spacing", "Procore's limit on requests per hour is nearly used up, "
@@ -63,7 +63,8 @@ def _clock_time(seconds_from_now: float) -> str:
     return time.strftime("%H:%M", time.localtime(time.time() + seconds_from_now))
 
 
-def _duration(seconds: float) -> str:
+def duration_words(seconds: float) -> str:
+    """A wait in words: "40 seconds", "20 minutes", "1 hour 10 minutes"."""
     if seconds < 90:
         whole = max(1, round(seconds))
         return f"{whole} second{'s' if whole != 1 else ''}"

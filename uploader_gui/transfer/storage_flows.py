@@ -32,6 +32,7 @@ from uploader_gui.procore.errors import (
     ValidationFailed,
 )
 from uploader_gui.procore.http import RetryPolicy
+from uploader_gui.procore.pace_notice import duration_words
 from uploader_gui.procore.storage import StorageClient
 from uploader_gui.transfer.control import TransferControl
 from uploader_gui.transfer.progress import ProgressMeter
@@ -185,7 +186,7 @@ def _store_segmented(ctx: FlowContext) -> None:
     than the links' hour finishes in one upload where Show Upload re-signs them, and stored
     parts (their ETags) are never forgotten. Where it does not re-sign, a file that could
     not start every part in time is planned again, once, as larger parts that all start at
-    once (see :func:`_replan_if_too_slow`).
+    once (see :class:`_Pace` and :func:`_replan`).
     """
     item = ctx.item
     new_uploads = 0
@@ -296,8 +297,11 @@ def _send_missing_segments(ctx: FlowContext) -> None:
     pending = [s for s in rec.segments if not s.etag]
     lanes = ctx.parallel_segments
     own_pool: ThreadPoolExecutor | None = None
-    if rec.segment_size and rec.segment_size > segment_size_for(ctx.item.size, ctx.segment_size):
-        lanes = max(lanes, len(pending))  # planned again to start every part at once
+    if len(rec.segments) <= _start_all_bound(ctx.item.size, lanes):
+        # Few enough parts to start at once, as a plan made for slow links has (_replan);
+        # read from the plan itself, so a later change of the segment setting cannot make
+        # an ordinary plan of hundreds of parts start them all together.
+        lanes = max(lanes, len(pending))
         if lanes > ctx.parallel_segments:
             own_pool = ThreadPoolExecutor(lanes, thread_name_prefix="segment-all")
     pool: Executor = own_pool or ctx.segment_pool
@@ -382,10 +386,7 @@ class _Pace:
                 return
             elapsed = max(1e-3, time.monotonic() - self._started)
             rate = self._bytes / elapsed
-        expires = links_expire_at(self._rec)
-        life = max(1.0, expires - (self._rec.upload_created_at or expires))
-        margin = min(LINK_MARGIN, 0.1 * life)
-        if ctx.clock() + unstarted / rate <= expires - margin:
+        if ctx.clock() + unstarted / rate <= _refresh_by(self._rec):
             return
         if ctx.resigns is None:
             if time.monotonic() - self._asked_at < RESIGN_PROBE_GAP:
@@ -408,11 +409,8 @@ def _resigned(ctx: FlowContext, rec: TransferRecord) -> bool | None:
     """Ask Show Upload whether it gives fresh links (kept when it does). None when it cannot
     be told yet: links signed again within the same second as the first ones are the same
     links, so identical links only say "no" once a little time has passed."""
-    assert rec.upload_uuid is not None
-    try:
-        shown = ctx.client.show_upload(ctx.scope, rec.upload_uuid)
-        links = _segment_links(shown, len(rec.segments))
-    except (BadResponse, Gone, NotFound):
+    links = _shown_segment_links(ctx, rec)
+    if not links:
         return False
     if [u for u, _ in links] == [s.url for s in rec.segments]:
         young = ctx.clock() - (rec.upload_created_at or 0.0) < RESIGN_PROBE_GAP
@@ -425,27 +423,26 @@ def _replan(ctx: FlowContext, rate: float, lanes: int) -> _Replan:
     """A plan whose parts all start at once: as many as the lanes (more when the file is
     larger than that many 5 GiB parts), each at most 5 GiB."""
     size = ctx.item.size
-    count = max(lanes, _ceil_div(size, MAX_SEGMENT))
+    count = _start_all_bound(size, lanes)
     segment = max(MIN_SEGMENT, _ceil_div(_ceil_div(size, count), MiB) * MiB)
     parts = _ceil_div(size, segment)
     how = "one part" if parts == 1 else f"{parts} larger parts sent at the same time"
     note = (f"The connection is too slow for every part of this file to start before Procore's "
-            f"upload links expire (the whole file needs {_duration_words(size / max(rate, 1.0))}"
+            f"upload links expire (the whole file needs about "
+            f"{duration_words(size / max(rate, 1.0))}"
             f"), so it was started again as {how}. If it is interrupted now, up to "
             f"{_size_words(segment)} of it may have to be sent again.")
     return _Replan(segment, note)
 
 
+def _start_all_bound(size: int, lanes: int) -> int:
+    """The most parts a plan that starts them all at once has: the lanes, or more when the
+    file is larger than that many 5 GiB parts."""
+    return max(lanes, _ceil_div(size, MAX_SEGMENT))
+
+
 def _ceil_div(a: int, b: int) -> int:
     return -(a // -b)
-
-
-def _duration_words(seconds: float) -> str:
-    if seconds < 90:
-        return f"about {max(1, round(seconds))} seconds"
-    if seconds < 90 * 60:
-        return f"about {round(seconds / 60)} minutes"
-    return f"about {seconds / 3600:.1f} hours"
 
 
 def _size_words(n: int) -> str:
@@ -526,10 +523,28 @@ def _shown_complete(ctx: FlowContext, uuid: str) -> bool:
         return False
 
 
-def _links_stale(ctx: FlowContext, rec: TransferRecord) -> bool:
+def _refresh_by(rec: TransferRecord) -> float:
+    """When the links are due for refreshing: before they expire by LINK_MARGIN, or by a
+    tenth of their life when that is shorter."""
     expires = links_expire_at(rec)
     life = max(1.0, expires - (rec.upload_created_at or expires))
-    return ctx.clock() > expires - min(LINK_MARGIN, 0.1 * life)
+    return expires - min(LINK_MARGIN, 0.1 * life)
+
+
+def _links_stale(ctx: FlowContext, rec: TransferRecord) -> bool:
+    return ctx.clock() > _refresh_by(rec)
+
+
+def _shown_segment_links(ctx: FlowContext,
+                         rec: TransferRecord) -> list[tuple[str, dict[str, str]]]:
+    """Show Upload's links for the upload's parts; none when it has none to give (gone, or
+    an answer without them)."""
+    assert rec.upload_uuid is not None
+    try:
+        return _segment_links(ctx.client.show_upload(ctx.scope, rec.upload_uuid),
+                              len(rec.segments))
+    except (BadResponse, Gone, NotFound):
+        return []
 
 
 def _refresh_links(ctx: FlowContext, rec: TransferRecord, force: bool = False) -> TransferRecord:
@@ -541,20 +556,16 @@ def _refresh_links(ctx: FlowContext, rec: TransferRecord, force: bool = False) -
     """
     item = ctx.item
     assert rec.upload_uuid is not None
-    try:
-        shown = ctx.client.show_upload(ctx.scope, rec.upload_uuid)
-    except (Gone, NotFound):
-        shown = {}
     if rec.segments:
-        old = [s.url for s in rec.segments]
-        try:
-            links = _segment_links(shown, len(rec.segments))
-        except BadResponse:
-            links = []
-        if links and [u for u, _ in links] != old:
+        links = _shown_segment_links(ctx, rec)
+        if links and [u for u, _ in links] != [s.url for s in rec.segments]:
             ctx.journal.save_links(item.id, ctx.clock(), None, links)
             return ctx.journal.transfer(item.id)
     else:
+        try:
+            shown = ctx.client.show_upload(ctx.scope, rec.upload_uuid)
+        except (Gone, NotFound):
+            shown = {}
         try:
             url, fields = _single_instructions(shown)
         except BadResponse:
