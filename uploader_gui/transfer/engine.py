@@ -369,17 +369,16 @@ class UploadEngine:
                         item.procore_id = int(existing["id"])  # written with the end state
                         item.web_url = self._web_url(item, item.procore_id, folder_id)
                         return UploadState.SKIPPED
-                    if preflight.checked_out_by_other(existing, self._current_identity()):
-                        # Looked again before refusing: it may have been checked in since.
-                        existing = self.folders.find_file(scope, folder_id, item.name,
-                                                          fresh=True) or existing
-                        preflight.check_not_checked_out(existing, self._current_identity())
+                    me = self._current_identity()
+                    existing = preflight.checked_twice(
+                        lambda doc: preflight.check_not_checked_out(doc, me), existing,
+                        lambda: self.folders.find_file(scope, folder_id, item.name, fresh=True))
                     self.journal.update(item.id, version_of=int(existing["id"]))
             if rec.phase == Phase.NEW:  # before any byte is sent
-                listing = self.folders.listing(scope, folder_id, view=FOLDERS)
-                if preflight.refused_folder(listing):  # looked again, as above
-                    listing = self.folders.listing(scope, folder_id, fresh=True, view=FOLDERS)
-                preflight.check_folder_writable(listing, dest.label)
+                preflight.checked_twice(
+                    lambda listing: preflight.check_folder_writable(listing, dest.label),
+                    self.folders.listing(scope, folder_id, view=FOLDERS),
+                    lambda: self.folders.listing(scope, folder_id, fresh=True, view=FOLDERS))
         control.check()
 
         with self._lock:  # one consistent view while apply_settings may be swapping them

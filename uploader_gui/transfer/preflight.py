@@ -3,21 +3,23 @@ checked out by someone else. Refusing early saves the upload and says the real r
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from uploader_gui.procore.errors import PermissionDenied
 
 
-def refused_folder(listing: dict[str, Any]) -> bool:
-    return bool(listing.get("is_deleted") or listing.get("is_recycle_bin")
-                or listing.get("read_only"))
-
-
-def checked_out_by_other(document: dict[str, Any], me: str | None) -> bool:
-    holder = document.get("checked_out_by")
-    if not isinstance(holder, dict) or holder.get("id") is None:
-        return False
-    return me is None or str(holder.get("id")) != str(me)
+def checked_twice(check: Callable[[dict[str, Any]], None], cached: dict[str, Any],
+                  fresh: Callable[[], dict[str, Any] | None]) -> dict[str, Any]:
+    """Run ``check`` on a cached record and, before refusing, on a fresh one (the folder or
+    document may have changed since it was read). Returns the record that passed."""
+    try:
+        check(cached)
+        return cached
+    except PermissionDenied:
+        again = fresh() or cached
+        check(again)
+        return again
 
 
 def check_folder_writable(listing: dict[str, Any], label: str) -> None:
@@ -34,9 +36,11 @@ def check_folder_writable(listing: dict[str, Any], label: str) -> None:
 
 def check_not_checked_out(document: dict[str, Any], me: str | None) -> None:
     """Refuse a new version of a document checked out by someone else."""
-    if not checked_out_by_other(document, me):
+    holder = document.get("checked_out_by")
+    if not isinstance(holder, dict) or holder.get("id") is None:
         return
-    holder = document["checked_out_by"]
+    if me is not None and str(holder.get("id")) == str(me):
+        return
     who = str(holder.get("name") or holder.get("login") or "another user")
     raise PermissionDenied(
         f'"{document.get("name")}" is checked out by {who} in Procore, so a new version cannot '
