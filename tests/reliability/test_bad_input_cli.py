@@ -112,13 +112,5 @@ def test_empty_folders_are_created_as_a_copy_would_and_are_no_failure(
     assert result.returncode == 0, result.stderr
     assert "empty folder  Handover / Nested / Deeper  created" in result.stdout
     assert "1 uploaded, 0 skipped, 0 not uploaded." in result.stdout
-    with sandbox.state.lock:
-        folders = {f.id: f for f in sandbox.state.folders.values() if f.project_id == project_id}
-
-    def path_of(folder_id: int | None) -> tuple[str, ...]:
-        if folder_id is None or folders[folder_id].parent_id is None:
-            return ()
-        return (*path_of(folders[folder_id].parent_id), folders[folder_id].name)
-
-    paths = {path_of(i) for i in folders}
+    paths = sandbox.folder_paths(project_id)
     assert {("Handover", "Empty"), ("Handover", "Nested", "Deeper"), ("Blank",)} <= paths

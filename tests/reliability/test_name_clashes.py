@@ -18,18 +18,6 @@ def _upload(environ: dict[str, str], *args: str) -> subprocess.CompletedProcess[
                           timeout=120)
 
 
-def _folder_paths(sandbox: Sandbox, project_id: int) -> set[tuple[str, ...]]:
-    with sandbox.state.lock:
-        folders = {f.id: f for f in sandbox.state.folders.values() if f.project_id == project_id}
-
-    def path_of(folder_id: int | None) -> tuple[str, ...]:
-        if folder_id is None or folders[folder_id].parent_id is None:
-            return ()
-        return (*path_of(folders[folder_id].parent_id), folders[folder_id].name)
-
-    return {path_of(i) for i in folders}
-
-
 @pytest.mark.parametrize("policy", ["skip", "new-version", "keep-both"])
 def test_names_that_clean_to_one_name_stay_three_documents(
         sandbox: Sandbox, env: dict[str, str], tmp_path: Path, policy: str) -> None:  # noqa: F811
@@ -83,7 +71,7 @@ def test_folder_option_and_new_folder_names_are_cleaned(
     created = _upload(env, str(f), "--project-id", str(project_id), "--create-folders",
                       "--folder", " Drawings /a:b/\x1b[31mX\u202e/Rev. ")
     assert created.returncode == 0, created.stderr
-    assert ("Drawings", "a-b", "-[31mX", "Rev") in _folder_paths(sandbox, project_id)
+    assert ("Drawings", "a-b", "-[31mX", "Rev") in sandbox.folder_paths(project_id)
     assert 'folder "a:b" goes into Procore as "a-b"' in created.stdout
     assert "\x1b" not in created.stdout
 

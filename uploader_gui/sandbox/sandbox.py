@@ -233,6 +233,13 @@ class Sandbox:
 
     # -- inspection ------------------------------------------------------------------------
 
+    def folder_paths(self, project_id: int) -> set[tuple[str, ...]]:
+        """Every Documents folder of the project as its path of names (the root is ())."""
+        with self.state.lock:
+            paths = [documents.folder_path(self.state, f) for f in self.state.folders.values()
+                     if f.project_id == project_id]
+        return {tuple(path.split("/")) if path else () for path in paths}
+
     def documents(self, project_id: int | None = None,
                   company_id: int | None = None) -> list[dict[str, Any]]:
         with self.state.lock:
