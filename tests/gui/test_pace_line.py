@@ -27,3 +27,12 @@ def test_spacing_says_how_many_wait_and_nothing_when_free() -> None:
     assert "3 files wait" in pace_line(Pacer(interval=30, spacing_for=600), 3)
     assert pace_line(Pacer(), 5) == ""
     assert pace_line(None, 5) == ""
+
+
+def test_the_hourly_limit_line_says_its_time_and_what_to_do_once() -> None:
+    """The hourly limit's own sentence names the time and says nothing needs doing; the line
+    adds only how many files wait."""
+    text = pace_line(Pacer(holding_for=50 * 60), 12)
+    assert "until " in text and "(at " not in text, text
+    assert text.count("nothing needs") == 1, text
+    assert "12 files wait for it." in text

@@ -16,8 +16,10 @@ def pace_line(pacer: Paced | None, waiting: int, now: float | None = None) -> st
     text = notice.text
     if notice.kind == "holding":
         until = (now if now is not None else time.time()) + pacer.holding_for
-        text += f" (at {time.strftime('%H:%M', time.localtime(until))})"
+        clock = time.strftime('%H:%M', time.localtime(until))
+        if clock not in text:  # the hourly limit's sentence already says until when
+            text += f" (at {clock})"
     if waiting:
-        text += (f" {waiting} file{'s wait' if waiting != 1 else ' waits'} for it; nothing "
-                 "needs doing.")
+        text += f" {waiting} file{'s wait' if waiting != 1 else ' waits'} for it"
+        text += "." if "nothing needs" in notice.text else "; nothing needs doing."
     return text
