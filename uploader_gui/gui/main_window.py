@@ -94,7 +94,7 @@ class MainWindow(QMainWindow):
         self.queue = UploadQueue(engine, self.model, self.tasks, settings, self)
         self.same_names = SameNameCheck(
             self.tasks, self, self.queue.add_paths,
-            lambda: ConflictPolicy(self.settings.conflict_policy),
+            lambda: self.settings.conflict_policy,
             self._remember_conflict_policy, lambda text: self.show_notice(text), engine.items)
         self.same_names.asking = settings.extra.get(ASK_KEY, True) is not False
         self.tray = Tray(icon or QIcon(), self)
@@ -327,7 +327,7 @@ class MainWindow(QMainWindow):
         self.same_names.add(self._client, paths, destination)
 
     def _remember_conflict_policy(self, policy: ConflictPolicy) -> None:
-        self.settings.conflict_policy = policy.value
+        self.settings.conflict_policy = policy
         self.settings.extra[ASK_KEY] = False
         self._persist_settings()
 
