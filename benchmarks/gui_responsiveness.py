@@ -147,13 +147,22 @@ def run(drop_count: int, upload_count: int, in_process: bool = False) -> int:
                     meter.start()
                     started = time.perf_counter()
                     window.add_paths([folder])
-                    shown = wait_until(app, lambda: window.proxy.rowCount() == count, 120)
+                    proxy = window.proxy
+                    # The dropped folder is one row holding every file.
+                    shown = wait_until(app, lambda: proxy.rowCount() == 1 and proxy.rowCount(
+                        proxy.index(0, 0)) == count, 120)
                     if not upload:
+                        opened = time.perf_counter()
+                        window.table.expand(proxy.index(0, 0))  # and its files in view
+                        window.table.scrollToBottom()
+                        app.processEvents()
+                        shown += time.perf_counter() - opened
                         ok = shown <= 1.0
                         failures += not ok
-                        print(f"{count} files dropped -> all rows shown in {shown:.3f} s "
-                              f"(target 1 s: {'met' if ok else 'MISSED'}); longest stall while "
-                              f"adding {meter.longest_ms:.0f} ms")
+                        print(f"{count} files dropped in one folder -> its row and, opened, "
+                              f"its files shown in {shown:.3f} s (target 1 s: "
+                              f"{'met' if ok else 'MISSED'}); longest stall while adding "
+                              f"{meter.longest_ms:.0f} ms")
                     else:
                         wait_until(app, lambda: all(it.state is UploadState.DONE
                                                     for it in window.model.items()), 600)

@@ -19,7 +19,8 @@ from pytestqt.qtbot import QtBot
 from tests.gui.conftest import WindowParts, documents_destination, make_item
 from uploader_gui.auth.session import NOT_SIGNED_IN
 from uploader_gui.gui.failure_words import explain
-from uploader_gui.gui.queue_model import COL_STATUS, QueueModel
+from uploader_gui.gui.queue_columns import COL_STATUS
+from uploader_gui.gui.queue_model import QueueModel
 from uploader_gui.procore.http import RetryPolicy, network_error
 from uploader_gui.procore.responses import api_error, storage_error
 from uploader_gui.procore.tokens import StaticTokenProvider

@@ -14,7 +14,7 @@ from PySide6.QtGui import QGuiApplication
 from pytestqt.qtbot import QtBot
 
 from tests.gui.conftest import WindowParts, documents_destination
-from uploader_gui.gui.queue_model import COL_PROGRESS, COL_STATUS, Role
+from uploader_gui.gui.queue_columns import COL_PROGRESS, COL_STATUS, Role
 from uploader_gui.sandbox.faults import Fault
 from uploader_gui.transfer.model import UploadState
 

@@ -13,7 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from tests.gui.conftest import WindowParts, documents_destination, make_item
 from tests.gui.test_window_sandbox import wait_state
-from uploader_gui.gui.queue_model import QueueTotals
+from uploader_gui.gui.queue_columns import QueueTotals
 from uploader_gui.procore.http import RetryPolicy
 from uploader_gui.sandbox.faults import Fault
 from uploader_gui.transfer.model import UploadState

@@ -9,9 +9,10 @@ from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
 from tests.gui.conftest import make_item
-from uploader_gui.gui.queue_model import (COL_ETA, COL_NAME, COL_PROGRESS, COL_SIZE, COL_SPEED,
-                                          COL_STATUS, HEADERS, LIVE_COLUMNS, LIVE_ROLES,
-                                          QueueModel, Role)
+from uploader_gui.gui.queue_columns import (COL_ETA, COL_NAME, COL_PROGRESS, COL_SIZE,
+                                            COL_SPEED, COL_STATUS, HEADERS, LIVE_COLUMNS,
+                                            LIVE_ROLES, Role)
+from uploader_gui.gui.queue_model import QueueModel
 from uploader_gui.transfer.model import ProgressEvent, UploadState
 
 

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QStyleOptionViewItem
 from pytestqt.qtbot import QtBot
 
 from tests.gui.conftest import WindowParts, make_item
-from uploader_gui.gui.queue_model import COL_ETA, COL_SPEED, COL_STATUS
+from uploader_gui.gui.queue_columns import COL_ETA, COL_SPEED, COL_STATUS
 from uploader_gui.transfer.model import UploadState
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
@@ -29,7 +29,7 @@ def test_status_stays_in_view_and_is_cut_at_its_end(qtbot: QtBot, make_window: A
     window.model.add_items([row])
     window.resize(*size)
     qtbot.waitUntil(lambda: window.table.viewport().width() > 0 and window.width() == size[0])
-    header = window.table.horizontalHeader()
+    header = window.table.header()
     viewport = window.table.viewport().width()
     right = header.sectionViewportPosition(COL_STATUS) + header.sectionSize(COL_STATUS)
     assert header.sectionViewportPosition(COL_STATUS) >= 0 and right <= viewport, \

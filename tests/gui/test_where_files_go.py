@@ -12,7 +12,8 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from tests.gui.conftest import WindowParts, documents_destination, make_item
-from uploader_gui.gui.queue_model import COL_DESTINATION, COL_NAME, QueueModel
+from uploader_gui.gui.queue_columns import COL_DESTINATION, COL_NAME
+from uploader_gui.gui.queue_model import QueueModel
 from uploader_gui.transfer.model import Destination, DestinationKind
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
@@ -30,9 +31,11 @@ def test_destination_reads_from_the_project_down_with_the_full_path_in_the_toolt
         company.destination = Destination(DestinationKind.COMPANY_FOLDER, 1, None, 9,
                                           label="Company Documents / Templates")
         model.add_items([item, company])
-        shown = model.data(model.index(0, COL_DESTINATION))
+        # The file came in the dropped folder "Architectural": it is that folder's row's child.
+        assert model.data(model.index(0, COL_DESTINATION)) == "Documents / Drawings / Architectural"
+        shown = model.data(model.index_of(1, COL_DESTINATION))
         assert shown == "Documents / Drawings / Architectural / Level 3"
-        assert model.data(model.index(0, COL_DESTINATION), Qt.ItemDataRole.ToolTipRole) == \
+        assert model.data(model.index_of(1, COL_DESTINATION), Qt.ItemDataRole.ToolTipRole) == \
             "Main Street Tower / Documents / Drawings / Architectural / Level 3"
         assert model.data(model.index(1, COL_DESTINATION)) == "Company Documents / Templates"
     finally:

@@ -7,7 +7,7 @@ from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import (QApplication, QStyle, QStyledItemDelegate, QStyleOptionProgressBar,
                                QStyleOptionViewItem)
 
-from uploader_gui.gui.queue_model import Role
+from uploader_gui.gui.queue_columns import Role
 from uploader_gui.transfer.model import UploadState
 
 

@@ -3,12 +3,13 @@ the whole queue, enabled by what the selected rows can do."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, QUrl
+from PySide6.QtCore import QModelIndex, QPoint, QUrl
 from PySide6.QtGui import QDesktopServices, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu, QStyle
 
 from uploader_gui.domain import UploadState
 from uploader_gui.gui.menus import make_action
+from uploader_gui.gui.queue_columns import Role
 from uploader_gui.gui.queue_view import QueueView
 from uploader_gui.gui.upload_queue import UploadQueue
 
@@ -60,7 +61,7 @@ class QueueActions:
                         self.open_web, self.show_file]
         view.selectionModel().selectionChanged.connect(self.update)
         view.customContextMenuRequested.connect(self.context_menu)
-        view.doubleClicked.connect(self.open_in_procore)
+        view.doubleClicked.connect(self._double_clicked)
         self.update()
 
     def update(self) -> None:
@@ -80,6 +81,10 @@ class QueueActions:
         for action in (*self.on_rows, self.remove_finished):
             menu.addAction(action)
         menu.popup(self._view.viewport().mapToGlobal(pos))
+
+    def _double_clicked(self, index: QModelIndex) -> None:
+        if index.data(Role.ITEM) is not None:  # a folder row opens (or closes) instead
+            self.open_in_procore()
 
     def open_in_procore(self) -> None:
         for item in self._view.selected_items()[:MOST_OPENED]:

@@ -1,106 +1,40 @@
-"""The upload queue as a Qt table model: adapts UploadItems, batches progress redraws."""
+"""The upload queue as a Qt tree model: a row per dropped folder (its files below it) and a row
+per file dropped on its own; adapts the upload service's events and batches redraws.
+
+Top-level rows have internal id 0; a folder's files carry their folder's number, so the
+parent of any index is found without walking the tree.
+"""
 
 from __future__ import annotations
 
-import enum
 import logging
-import time
 from collections.abc import Iterable
 
-from PySide6.QtCore import (QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex,
+from PySide6.QtCore import (QAbstractItemModel, QModelIndex, QObject, QPersistentModelIndex,
                             Qt, QTimer, Signal)
 
-from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication, QStyle
-
-from uploader_gui.gui.failure_words import explain, scrub
+from uploader_gui.domain import ProgressEvent, UploadItem
+from uploader_gui.gui.queue_columns import (HEADERS, LIVE_COLUMNS, LIVE_ROLES, FileRow,
+                                            QueueTotals, file_data)
+from uploader_gui.gui.queue_groups import FolderGroup, GroupKey, group_key
 from uploader_gui.gui.signals import emit
-from uploader_gui.domain import DestinationKind, ProgressEvent, UploadItem, UploadState
 from uploader_gui.transfer.queue import ItemChanged, ItemsAdded, ItemsRemoved, QueueEvent
 
 log = logging.getLogger(__name__)
 
-COL_NAME = 0
-COL_SIZE = 1
-COL_DESTINATION = 2
-COL_PROGRESS = 3
-COL_SPEED = 4
-COL_ETA = 5
-COL_STATUS = 6
-
-HEADERS = ("Name", "Size", "Destination", "Progress", "Speed", "Time left", "Status")
-
-#: Columns whose content changes while a file uploads; the only ones redrawn on a tick.
-LIVE_COLUMNS = (COL_PROGRESS, COL_SPEED, COL_ETA, COL_STATUS)
-
-#: States whose file did not (and will not by itself) reach Procore: no progress bar.
-NOT_SENT = frozenset({UploadState.FAILED, UploadState.CANCELLED})
-
-#: How a failed row's status begins (the filter "Show only these" looks for it).
-FAILED_PREFIX = "Failed"
-
-#: Redraws are batched: at most one dataChanged per tick (about ten a second).
+#: Redraws are batched: at most one dataChanged per parent per tick (about ten a second).
 TICK_MS = 100
 
 _Index = QModelIndex | QPersistentModelIndex
+_Top = FileRow | FolderGroup
 
 
-class Role(enum.IntEnum):
-    """Custom data roles of :class:`QueueModel`."""
+class QueueModel(QAbstractItemModel):
+    """Rows in the order they were added; the view sorts through a proxy.
 
-    #: The :class:`UploadItem` of the row.
-    ITEM = Qt.ItemDataRole.UserRole
-    #: A value that sorts the column correctly (numbers for sizes and progress).
-    SORT = Qt.ItemDataRole.UserRole + 1
-    #: Progress as a fraction 0.0–1.0 (for the progress bar delegate).
-    PROGRESS = Qt.ItemDataRole.UserRole + 2
-    #: The :class:`UploadState` of the row.
-    STATE = Qt.ItemDataRole.UserRole + 3
-
-
-#: Roles that change while a file uploads.
-LIVE_ROLES = [Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole,
-              Qt.ItemDataRole.DecorationRole, Role.SORT,
-              Role.PROGRESS, Role.STATE, Role.ITEM]
-
-
-def format_size(size: float) -> str:
-    """Bytes in the units people read on a file manager (1,000-based like Windows shows MB)."""
-    for unit in ("bytes", "KB", "MB", "GB", "TB"):
-        if size < 1000 or unit == "TB":
-            return f"{size:.0f} {unit}" if unit == "bytes" else f"{size:.1f} {unit}"
-        size /= 1000
-    return f"{size:.1f} TB"  # pragma: no cover - the loop always returns
-
-
-def format_duration(seconds: float | None) -> str:
-    if seconds is None:
-        return ""
-    seconds = int(round(seconds))
-    if seconds < 60:
-        return f"{seconds} s"
-    if seconds < 3600:
-        return f"{seconds // 60} min {seconds % 60:02d} s"
-    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
-
-
-class _Row:
-    """One row: the item plus what only the live view knows (speed, time left)."""
-
-    __slots__ = ("item", "speed", "eta")
-
-    def __init__(self, item: UploadItem) -> None:
-        self.item = item
-        self.speed = 0.0
-        self.eta: float | None = None
-
-
-class QueueModel(QAbstractTableModel):
-    """Rows are uploads in the order they were added; the view sorts through a proxy.
-
-    Changes arrive as whole items (:meth:`update_item`) or progress events (:meth:`apply_event`);
-    both only mark the row dirty, and a timer sends one ``dataChanged`` per tick for the span of
-    dirty rows, with the live columns and roles named explicitly.
+    Changes arrive as the service's events (:meth:`apply`); progress only marks rows dirty,
+    and a timer sends, per tick, one ``dataChanged`` for the span of dirty rows under each
+    parent (the live columns and roles named) plus one for each folder row whose sums moved.
     """
 
     #: Emitted after each batch: counts by state changed or progress moved.
@@ -108,9 +42,19 @@ class QueueModel(QAbstractTableModel):
 
     def __init__(self, parent: QObject | None = None, tick_ms: int = TICK_MS) -> None:
         super().__init__(parent)
-        self._rows: list[_Row] = []
-        self._row_of: dict[int, int] = {}
-        self._dirty: set[int] = set()
+        self._top: list[_Top] = []
+        #: upload id -> the file's row, in the order added.
+        self._files: dict[int, FileRow] = {}
+        #: upload id -> its folder (files dropped on their own are not here).
+        self._group_of: dict[int, FolderGroup] = {}
+        self._groups: dict[GroupKey, FolderGroup] = {}
+        self._by_number: dict[int, FolderGroup] = {}
+        self._next_number = 1
+        #: top-level position of each file on its own (by upload id) and of each folder.
+        self._top_file: dict[int, int] = {}
+        self._top_group: dict[int, int] = {}
+        #: dirty rows: parent number (0: top level) -> row positions under it.
+        self._dirty: dict[int, set[int]] = {}
         self._timer = QTimer(self)
         self._timer.setInterval(tick_ms)
         self._timer.timeout.connect(self.flush)
@@ -118,11 +62,39 @@ class QueueModel(QAbstractTableModel):
 
     # -- Qt model interface -------------------------------------------------------------------
 
+    def index(self, row: int, column: int, parent: _Index = QModelIndex()) -> QModelIndex:  # noqa: B008
+        if column < 0 or column >= len(HEADERS) or row < 0:
+            return QModelIndex()
+        if not parent.isValid():
+            return self.createIndex(row, column, id=0) if row < len(self._top) else QModelIndex()
+        if parent.internalId() != 0 or parent.row() >= len(self._top):
+            return QModelIndex()
+        node = self._top[parent.row()]
+        if isinstance(node, FolderGroup) and row < len(node.rows):
+            return self.createIndex(row, column, id=node.number)
+        return QModelIndex()
+
+    def parent(self, index: _Index = QModelIndex()) -> QModelIndex:  # type: ignore[override]  # noqa: B008
+        if not index.isValid() or index.internalId() == 0:
+            return QModelIndex()
+        group = self._by_number.get(index.internalId())
+        if group is None:
+            return QModelIndex()
+        return self.createIndex(self._top_group[group.number], 0, id=0)
+
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
+        if not parent.isValid():
+            return len(self._top)
+        if parent.internalId() != 0 or parent.column() != 0 or parent.row() >= len(self._top):
+            return 0
+        node = self._top[parent.row()]
+        return len(node.rows) if isinstance(node, FolderGroup) else 0
+
+    def hasChildren(self, parent: _Index = QModelIndex()) -> bool:  # noqa: B008
+        return self.rowCount(parent) > 0
 
     def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(HEADERS)
+        return len(HEADERS)
 
     def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.ItemDataRole.DisplayRole) -> object:
@@ -137,76 +109,23 @@ class QueueModel(QAbstractTableModel):
         return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        if not index.isValid() or index.row() >= len(self._rows):
+        node = self._node(index)
+        if node is None:
             return None
-        row = self._rows[index.row()]
-        item = row.item
-        col = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._display(row, col)
-        if role == Role.ITEM:
-            return item
-        if role == Role.STATE:
-            return item.state
-        if role == Role.PROGRESS:
-            # A file that did not go shows no bar: a full one would read as done.
-            return None if item.state in NOT_SENT else _fraction(item)
-        if role == Qt.ItemDataRole.DecorationRole and col == COL_STATUS:
-            return _failed_icon() if item.state is UploadState.FAILED else None
-        if role == Role.SORT:
-            return self._sort_value(row, col)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            if col == COL_STATUS and item.state is UploadState.FAILED:
-                why = explain(item.error, item)
-                return f"{why}\n\nDetails: {why.details}" if why.details else str(why)
-            if col == COL_STATUS and item.error:
-                if item.state in (UploadState.WAITING_SIGN_IN, UploadState.WAITING_NETWORK):
-                    return f"{explain(item.error, item)}\n\nDetails: {scrub(item.error)}"
-                return item.error  # the app's own note (renamed, started again, elsewhere)
-            if col == COL_NAME:
-                return str(item.path)
-            if col == COL_DESTINATION:
-                return item.where
+        if isinstance(node, FolderGroup):
+            return node.data(index.column(), role)
+        return file_data(node, index.column(), role)
+
+    def _node(self, index: _Index) -> _Top | None:
+        if not index.isValid():
             return None
-        if role == Qt.ItemDataRole.TextAlignmentRole and col in (COL_SIZE, COL_SPEED, COL_ETA):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
-
-    def _display(self, row: _Row, col: int) -> str:
-        item = row.item
-        if col == COL_NAME:
-            return item.name
-        if col == COL_SIZE:
-            return format_size(item.size)
-        if col == COL_DESTINATION:
-            return within_project(item)
-        if col == COL_PROGRESS:
-            if item.state in NOT_SENT:
-                return "Not uploaded"
-            return f"{_fraction(item) * 100:.0f}%"
-        if col == COL_SPEED:
-            return f"{format_size(row.speed)}/s" if _sending(item) and row.speed else ""
-        if col == COL_ETA:
-            return format_duration(row.eta) if _sending(item) else ""
-        if col == COL_STATUS:
-            if item.state is UploadState.FAILED:
-                return f"{FAILED_PREFIX} — {explain(item.error, item).what}"
-            return str(item.state)
-        return ""
-
-    def _sort_value(self, row: _Row, col: int) -> object:
-        item = row.item
-        if col == COL_SIZE:
-            return item.size
-        if col == COL_PROGRESS:
-            return _fraction(item)
-        if col == COL_SPEED:
-            return row.speed if _sending(item) else 0.0
-        if col == COL_ETA:
-            return row.eta if _sending(item) and row.eta is not None else -1.0
-        if col == COL_NAME:
-            return item.name.casefold()
-        return self._display(row, col).casefold()
+        number = index.internalId()
+        if number == 0:
+            return self._top[index.row()] if index.row() < len(self._top) else None
+        group = self._by_number.get(number)
+        if group is None or index.row() >= len(group.rows):
+            return None
+        return group.rows[index.row()]
 
     # -- changes ------------------------------------------------------------------------------
 
@@ -223,39 +142,69 @@ class QueueModel(QAbstractTableModel):
             self.remove_ids(event.upload_ids)
 
     def add_items(self, items: Iterable[UploadItem]) -> list[UploadItem]:
-        """Append items not already shown (by id); returns those added. One insert for all."""
-        new = [it for it in items if it.id not in self._row_of]
-        # Two items with the same id in one batch: keep the last, as it is the newer state.
+        """Add items not already shown (by id); returns those added. One insert per parent:
+        new top-level rows at once, and the new files of each folder already shown."""
         unique: dict[int, UploadItem] = {}
-        for it in new:
-            unique[it.id] = it
+        for it in items:  # the same id twice in one batch: the last is the newer state
+            if it.id not in self._files:
+                unique[it.id] = it
         if not unique:
             return []
-        first = len(self._rows)
-        self.beginInsertRows(QModelIndex(), first, first + len(unique) - 1)
-        for offset, it in enumerate(unique.values()):
-            self._rows.append(_Row(it))
-            self._row_of[it.id] = first + offset
-        self.endInsertRows()
+        new_top: list[_Top] = []
+        into_groups: dict[int, list[FileRow]] = {}
+        for it in unique.values():
+            row = FileRow(it)
+            self._files[it.id] = row
+            key = group_key(it)
+            if key is None:
+                new_top.append(row)
+                continue
+            group = self._groups.get(key)
+            if group is None:
+                group = FolderGroup(key, self._next_number)
+                self._next_number += 1
+                self._groups[key] = group
+                self._by_number[group.number] = group
+                new_top.append(group)
+            self._group_of[it.id] = group
+            into_groups.setdefault(group.number, []).append(row)
+        fresh = {id(node) for node in new_top}
+        for number, rows in into_groups.items():
+            group = self._by_number[number]
+            if id(group) in fresh:
+                group.rows.extend(rows)
+            else:  # files for a folder already shown
+                first = len(group.rows)
+                parent = self.createIndex(self._top_group[number], 0, id=0)
+                self.beginInsertRows(parent, first, first + len(rows) - 1)
+                group.rows.extend(rows)
+                self.endInsertRows()
+                self._mark(0, self._top_group[number])
+            group.reindex()
+            group.refresh()
+        if new_top:
+            first = len(self._top)
+            self.beginInsertRows(QModelIndex(), first, first + len(new_top) - 1)
+            self._top.extend(new_top)
+            self._reindex_top()
+            self.endInsertRows()
         emit(self.totals_changed)
         return list(unique.values())
 
     def update_item(self, item: UploadItem) -> None:
         """Take the item's new state (from the engine); the row redraws on the next tick."""
-        index = self._row_of.get(item.id)
-        if index is None:
+        row = self._files.get(item.id)
+        if row is None:
             return
-        row = self._rows[index]
         row.item = item
         if not item.state.active:
             row.speed, row.eta = 0.0, None
-        self._mark(index)
+        self._mark_file(item.id)
 
     def apply_event(self, event: ProgressEvent) -> None:
-        index = self._row_of.get(event.upload_id)
-        if index is None:
+        row = self._files.get(event.upload_id)
+        if row is None:
             return
-        row = self._rows[index]
         item = row.item
         item.state = event.state
         # The engine's count never goes backwards within one run, but a resumed run counts
@@ -266,41 +215,98 @@ class QueueModel(QAbstractTableModel):
         if event.error is not None:
             item.error = event.error
         row.speed, row.eta = event.speed, event.eta
-        self._mark(index)
+        self._mark_file(event.upload_id)
 
     def remove_ids(self, upload_ids: Iterable[int]) -> None:
-        """Remove rows, one removal per contiguous run (highest first keeps indexes valid)."""
+        """Remove rows, one removal per contiguous run under each parent (highest first keeps
+        positions valid); a folder whose last file goes is removed with it."""
         self.flush()
-        doomed = sorted({self._row_of[i] for i in upload_ids if i in self._row_of}, reverse=True)
-        if not doomed:
+        gone = {i for i in upload_ids if i in self._files}
+        if not gone:
             return
-        runs: list[tuple[int, int]] = []
-        for index in doomed:
-            if runs and runs[-1][0] == index + 1:
-                runs[-1] = (index, runs[-1][1])
+        top_doomed: set[int] = set()
+        by_group: dict[int, list[int]] = {}
+        for upload_id in gone:
+            group = self._group_of.get(upload_id)
+            if group is None:
+                top_doomed.add(self._top_file[upload_id])
             else:
-                runs.append((index, index))
-        for first, last in runs:
+                by_group.setdefault(group.number, []).append(group.position[upload_id])
+        for number, positions in by_group.items():
+            group = self._by_number[number]
+            if len(positions) == len(group.rows):
+                top_doomed.add(self._top_group[number])
+                continue
+            parent = self.createIndex(self._top_group[number], 0, id=0)
+            for first, last in _runs(positions):
+                self.beginRemoveRows(parent, first, last)
+                del group.rows[first:last + 1]
+                self.endRemoveRows()
+            group.reindex()
+            group.refresh()
+            self._mark(0, self._top_group[number])
+        for first, last in _runs(top_doomed):
             self.beginRemoveRows(QModelIndex(), first, last)
-            del self._rows[first:last + 1]
+            for node in self._top[first:last + 1]:
+                if isinstance(node, FolderGroup):
+                    self._forget_group(node)
+            del self._top[first:last + 1]
             self.endRemoveRows()
-        self._row_of = {row.item.id: i for i, row in enumerate(self._rows)}
+        for upload_id in gone:
+            self._files.pop(upload_id, None)
+            self._group_of.pop(upload_id, None)
+        self._reindex_top()
+        self.flush()
         emit(self.totals_changed)
 
-    def _mark(self, index: int) -> None:
-        self._dirty.add(index)
+    def _forget_group(self, group: FolderGroup) -> None:
+        self._groups.pop(group.key, None)
+        self._by_number.pop(group.number, None)
+        self._dirty.pop(group.number, None)
+
+    def _reindex_top(self) -> None:
+        self._top_file, self._top_group = {}, {}
+        for i, node in enumerate(self._top):
+            if isinstance(node, FolderGroup):
+                self._top_group[node.number] = i
+            else:
+                self._top_file[node.item.id] = i
+
+    def _mark_file(self, upload_id: int) -> None:
+        group = self._group_of.get(upload_id)
+        if group is None:
+            self._mark(0, self._top_file[upload_id])
+        else:
+            self._mark(group.number, group.position[upload_id])
+            self._mark(0, self._top_group[group.number])
+
+    def _mark(self, parent: int, position: int) -> None:
+        self._dirty.setdefault(parent, set()).add(position)
         if not self._timer.isActive():
             self._timer.start()
 
     def flush(self) -> None:
-        """Send one dataChanged for all rows marked since the last tick."""
+        """Send the dataChanged signals for everything marked since the last tick."""
         if not self._dirty:
             self._timer.stop()
             return
-        first, last = min(self._dirty), max(self._dirty)
-        self._dirty.clear()
-        emit(self.dataChanged, self.index(first, LIVE_COLUMNS[0]),
-                              self.index(last, LIVE_COLUMNS[-1]), LIVE_ROLES)
+        dirty, self._dirty = self._dirty, {}
+        for number, positions in dirty.items():
+            first_col, last_col = LIVE_COLUMNS[0], LIVE_COLUMNS[-1]
+            if number == 0:
+                parent = QModelIndex()
+                for position in positions:
+                    node = self._top[position] if position < len(self._top) else None
+                    if isinstance(node, FolderGroup):
+                        node.refresh()
+                        first_col = 0  # its name counts the files done
+            else:
+                if number not in self._by_number:
+                    continue
+                parent = self.createIndex(self._top_group[number], 0, id=0)
+            first, last = min(positions), max(positions)
+            emit(self.dataChanged, self.index(first, first_col, parent),
+                 self.index(last, last_col, parent), LIVE_ROLES)
         self.batches_sent += 1
         emit(self.totals_changed)
 
@@ -312,127 +318,38 @@ class QueueModel(QAbstractTableModel):
     # -- queries ------------------------------------------------------------------------------
 
     def item(self, upload_id: int) -> UploadItem | None:
-        index = self._row_of.get(upload_id)
-        return None if index is None else self._rows[index].item
+        row = self._files.get(upload_id)
+        return None if row is None else row.item
 
-    def row_of(self, upload_id: int) -> int | None:
-        return self._row_of.get(upload_id)
+    def index_of(self, upload_id: int, column: int = 0) -> QModelIndex:
+        """The file's index (under its folder's row when it came in a folder)."""
+        group = self._group_of.get(upload_id)
+        if group is not None:
+            return self.createIndex(group.position[upload_id], column, id=group.number)
+        position = self._top_file.get(upload_id)
+        return QModelIndex() if position is None else self.createIndex(position, column, id=0)
 
-    def item_at(self, row: int) -> UploadItem:
-        return self._rows[row].item
+    def item_at(self, position: int) -> UploadItem:
+        """The item added ``position``-th (whatever row shows it)."""
+        return list(self._files.values())[position].item
 
     def items(self) -> list[UploadItem]:
-        return [row.item for row in self._rows]
+        """Every item, in the order added."""
+        return [row.item for row in self._files.values()]
 
     def totals(self) -> QueueTotals:
         totals = QueueTotals()
-        for row in self._rows:
-            item = row.item
-            state = item.state
-            if state.active:
-                totals.uploading += 1
-                totals.speed += row.speed if _sending(item) else 0.0
-            elif state is UploadState.QUEUED:
-                totals.queued += 1
-            elif state is UploadState.DONE or state is UploadState.SKIPPED:
-                totals.done += 1
-            elif state is UploadState.FAILED:
-                totals.failed += 1
-            elif state is UploadState.PAUSED:
-                totals.paused += 1
-            elif state is UploadState.WAITING_NETWORK:
-                totals.waiting_network += 1
-            elif state is UploadState.WAITING_SIGN_IN:
-                totals.waiting_sign_in += 1
-            if state is not UploadState.CANCELLED:
-                # A failed file's bytes count as not sent: the batch is not 100% done.
-                totals.bytes_total += item.size
-                totals.bytes_done += item.size if state in (UploadState.DONE,
-                                                            UploadState.SKIPPED) \
-                    else 0 if state is UploadState.FAILED else item.bytes_done
+        for row in self._files.values():
+            totals.count(row)
         return totals
 
 
-class QueueTotals:
-    """Counts shown in the status bar."""
-
-    __slots__ = ("queued", "uploading", "done", "failed", "paused", "waiting_network",
-                 "waiting_sign_in", "speed", "bytes_done", "bytes_total", "when")
-
-    def __init__(self) -> None:
-        self.queued = self.uploading = self.done = self.failed = self.paused = 0
-        self.waiting_network = self.waiting_sign_in = 0
-        self.speed = 0.0
-        self.bytes_done = self.bytes_total = 0
-        self.when = time.monotonic()
-
-    @property
-    def fraction(self) -> float:
-        return self.bytes_done / self.bytes_total if self.bytes_total else 0.0
-
-    def __str__(self) -> str:
-        parts = [f"{self.queued} queued", f"{self.uploading} uploading", f"{self.done} done",
-                 f"{self.failed} failed"]
-        if self.paused:
-            parts.append(f"{self.paused} paused by you")
-        if self.waiting_network:
-            parts.append(f"{self.waiting_network} waiting for the connection")
-        if self.waiting_sign_in:
-            parts.append(f"{self.waiting_sign_in} waiting for sign-in")
-        return " · ".join(parts)
-
-    @property
-    def unsent(self) -> int:
-        """Bytes of the files still to go (failed and cancelled ones left out)."""
-        return max(0, self.bytes_total - self.bytes_done)
-
-    def progress_text(self) -> str:
-        """"120.0 MB of 447.0 MB · about 3 min left" while bytes move, else ""."""
-        if not self.uploading or not self.bytes_total:
-            return ""
-        text = f"{format_size(self.bytes_done)} of {format_size(self.bytes_total)}"
-        if self.speed > 0:
-            text += f" · about {_about(self.unsent / self.speed)} left"
-        return text
-
-
-def _about(seconds: float) -> str:
-    """Time left as people say it: seconds under two minutes, else whole minutes or hours."""
-    if seconds < 120:
-        return f"{max(1, round(seconds))} s"
-    minutes = round(seconds / 60)
-    if minutes < 60:
-        return f"{minutes} min"
-    return f"{minutes // 60} h {minutes % 60:02d} min"
-
-
-_icons: dict[str, QIcon] = {}
-
-
-def _failed_icon() -> QIcon:
-    if "failed" not in _icons:
-        _icons["failed"] = QApplication.style().standardIcon(
-            QStyle.StandardPixmap.SP_MessageBoxCritical)
-    return _icons["failed"]
-
-
-def within_project(item: UploadItem) -> str:
-    """Where the file goes, from the project down ("Documents / Drawings / Rev C"): the
-    project's name is the same on every row and would push the part that differs out of view."""
-    where = item.where
-    if item.destination.kind is not DestinationKind.COMPANY_FOLDER and " / " in where:
-        return where.split(" / ", 1)[1]
-    return where
-
-
-def _fraction(item: UploadItem) -> float:
-    if item.state in (UploadState.DONE, UploadState.SKIPPED):
-        return 1.0
-    if item.size <= 0:
-        return 0.0
-    return max(0.0, min(1.0, item.bytes_done / item.size))
-
-
-def _sending(item: UploadItem) -> bool:
-    """Bytes are on their way: only then do speed and time left mean something."""
-    return item.state is UploadState.UPLOADING
+def _runs(positions: Iterable[int]) -> list[tuple[int, int]]:
+    """Contiguous runs of positions, highest first: [(first, last), ...]."""
+    runs: list[tuple[int, int]] = []
+    for index in sorted(set(positions), reverse=True):
+        if runs and runs[-1][0] == index + 1:
+            runs[-1] = (index, runs[-1][1])
+        else:
+            runs.append((index, index))
+    return runs

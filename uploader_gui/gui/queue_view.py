@@ -1,15 +1,18 @@
-"""The queue's table: sorted through a proxy, rows of one height, the state kept in view."""
+"""The queue's view: a row per dropped folder (opened to show its files) and per file, sorted
+through a proxy, rows of one height, the state kept in view."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+from PySide6.QtCore import (QItemSelection, QItemSelectionModel, QModelIndex,
+                            QSortFilterProxyModel, Qt)
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeView, QWidget
 
 from uploader_gui.domain import UploadItem
 from uploader_gui.gui.progress_delegate import ProgressDelegate
-from uploader_gui.gui.queue_model import (COL_DESTINATION, COL_ETA, COL_NAME, COL_PROGRESS,
-                                          COL_SIZE, COL_SPEED, COL_STATUS, FAILED_PREFIX,
-                                          QueueModel, Role)
+from uploader_gui.gui.queue_columns import (COL_DESTINATION, COL_ETA, COL_NAME, COL_PROGRESS,
+                                            COL_SIZE, COL_SPEED, COL_STATUS, FAILED_PREFIX,
+                                            Role)
+from uploader_gui.gui.queue_model import QueueModel
 from uploader_gui.gui.status_delegate import StatusDelegate
 
 #: Below this width the per-file speed and time left columns are hidden.
@@ -19,7 +22,7 @@ COLUMN_WIDTHS = ((COL_NAME, 200), (COL_SIZE, 70), (COL_DESTINATION, 170), (COL_P
                  (COL_STATUS, 240), (COL_SPEED, 80), (COL_ETA, 80))
 
 
-class QueueView(QTableView):
+class QueueView(QTreeView):
     """Shows a :class:`QueueModel` in added order until a header is clicked."""
 
     def __init__(self, model: QueueModel, parent: QWidget | None = None) -> None:
@@ -29,6 +32,8 @@ class QueueView(QTableView):
         self.proxy = QSortFilterProxyModel(self)
         self.proxy.setSourceModel(model)
         self.proxy.setSortRole(Role.SORT)
+        # "Show only failed" keeps a folder whose files failed, with those files under it.
+        self.proxy.setRecursiveFilteringEnabled(True)
         self.setModel(self.proxy)
         self.setSortingEnabled(True)
         self.sortByColumn(-1, Qt.SortOrder.AscendingOrder)  # added order until clicked
@@ -37,15 +42,14 @@ class QueueView(QTableView):
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.setAlternatingRowColors(True)
         self.setWordWrap(False)
+        self.setAllColumnsShowFocus(True)
+        # Rows of one height: the view never measures 10,000 rows to lay them out.
+        self.setUniformRowHeights(True)
         # "A-101 … Rev C.pdf", "Documents / … / Site visits": the ends are what differ.
         self.setTextElideMode(Qt.TextElideMode.ElideMiddle)
-        self.verticalHeader().hide()
-        # Uniform rows: the view never measures 10,000 rows to lay them out.
-        self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        self.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 10)
         self.setItemDelegateForColumn(COL_PROGRESS, ProgressDelegate(self))
         self.setItemDelegateForColumn(COL_STATUS, StatusDelegate(self))
-        header = self.horizontalHeader()
+        header = self.header()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
         for col, width in COLUMN_WIDTHS:
@@ -56,17 +60,33 @@ class QueueView(QTableView):
         self._source = model
 
     def selected_items(self) -> list[UploadItem]:
-        return [self.proxy.data(index, Role.ITEM)
-                for index in self.selectionModel().selectedRows()]
+        """The selected files; a selected folder row stands for all its files."""
+        chosen: dict[int, UploadItem] = {}
+        for index in self.selectionModel().selectedRows():
+            item = self.proxy.data(index, Role.ITEM)
+            for it in [item] if item is not None else self.proxy.data(index, Role.FILES) or []:
+                chosen.setdefault(it.id, it)
+        return list(chosen.values())
+
+    def selectRow(self, row: int, parent: QModelIndex | None = None) -> None:
+        """Select the ``row``-th shown row (top level unless ``parent``), as a table does."""
+        index = self.proxy.index(row, 0, parent or QModelIndex())
+        self.selectionModel().select(
+            QItemSelection(index, index.siblingAtColumn(self.proxy.columnCount() - 1)),
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows)
+        self.setCurrentIndex(index)
 
     def scroll_to_id(self, upload_id: int) -> None:
-        row = self._source.row_of(upload_id)
-        if row is not None:
-            self.scrollTo(self.proxy.mapFromSource(self._source.index(row, 0)))
+        index = self._source.index_of(upload_id)
+        if index.isValid():
+            self.scrollTo(self.proxy.mapFromSource(index))
 
     def show_only_failed(self, only: bool) -> None:
         self.proxy.setFilterKeyColumn(COL_STATUS)
         self.proxy.setFilterRegularExpression(f"^{FAILED_PREFIX}" if only else "")
+        if only:
+            self.expandAll()
 
     def fit_columns(self) -> None:
         """Narrow: per-file speed and time left give way (the status bar keeps the totals),
@@ -76,6 +96,6 @@ class QueueView(QTableView):
             if self.isColumnHidden(col) != narrow:
                 self.setColumnHidden(col, narrow)
         if narrow:
-            header = self.horizontalHeader()
+            header = self.header()
             left = self.viewport().width() - header.sectionPosition(COL_STATUS)
             header.resizeSection(COL_STATUS, max(MIN_STATUS_WIDTH, left))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar
 
-from uploader_gui.gui.queue_model import QueueTotals, format_size
+from uploader_gui.gui.queue_columns import QueueTotals, format_size
 
 
 class TotalsBar:
