@@ -8,12 +8,11 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
-from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent, QDragMoveEvent, QDropEvent, QImage
-from PySide6.QtGui import QStandardItem
+from PySide6.QtGui import (QCursor, QDragEnterEvent, QDragLeaveEvent, QDragMoveEvent,
+                           QDropEvent, QImage, QStandardItem)
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from tests.gui.conftest import WindowParts
 from tests.gui.test_window_sandbox import drop_on
 from uploader_gui.gui.destination_bar import DestinationBar, NodeRole
 from uploader_gui.gui.main_window import MainWindow
@@ -214,7 +213,6 @@ def test_hovering_over_a_closed_folder_opens_it(qtbot: QtBot, make_window: Any,
     paper.write_bytes(b"%PDF")
     # QTreeView opens the folder under the pointer once its timer runs out; the pointer is
     # read from the cursor, so put it there.
-    from PySide6.QtGui import QCursor
     QCursor.setPos(bar.tree.viewport().mapToGlobal(_at(bar, drawings)))
     hover(bar, drawings, paper)
     if bar.tree.viewport().mapFromGlobal(QCursor.pos()) != _at(bar, drawings):
