@@ -64,7 +64,8 @@ def open_documents(qtbot: QtBot, bar: DestinationBar, demo: Any) -> str:
     qtbot.waitUntil(lambda: bar.tree_model.rowCount() == 2, timeout=10_000)
     bar.project_combo.setCurrentIndex(bar.project_combo.findData(demo.project_ids[0]))
     qtbot.waitUntil(lambda: bar.tree_model.rowCount() == 2, timeout=10_000)
-    with qtbot.waitSignal(bar.loaded, timeout=10_000):
+    with qtbot.waitSignal(bar.loaded, timeout=10_000,
+                          check_params_cb=lambda label: label.endswith(" / Documents")):
         bar.tree.expand(bar.tree_model.item(0).index())
     return bar.project_combo.currentText()
 
@@ -174,7 +175,8 @@ def test_drop_on_an_album_sends_photos_there_and_leaves_other_files_out(
     project = open_documents(qtbot, bar, demo)
     bar.select_node(node(bar, f"{project} / Documents / Drawings"))
     photos = bar.tree_model.item(1)
-    with qtbot.waitSignal(bar.loaded, timeout=10_000):
+    with qtbot.waitSignal(bar.loaded, timeout=10_000,
+                          check_params_cb=lambda label: label.endswith(" / Photos")):
         bar.tree.expand(photos.index())
     album = node(bar, f"{project} / Photos / Site Progress")
     photo = tmp_path / "Level 3 pour.jpg"

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QElapsedTimer, QTimer
+from PySide6.QtCore import QElapsedTimer, Qt, QTimer
 from pytestqt.qtbot import QtBot
 
 from tests.gui.test_drop_on_tree import node, open_documents, release, wait_done
@@ -90,7 +90,8 @@ def test_choosing_a_folder_lists_its_files_from_the_listing_the_tree_fetched(
     bar = window.destination_bar
     project = open_documents(qtbot, bar, demo)
     drawings = node(bar, f"{project} / Documents / Drawings")
-    with qtbot.waitSignal(bar.loaded, timeout=10_000):
+    with qtbot.waitSignal(bar.loaded, timeout=10_000,
+                          check_params_cb=lambda label: label.endswith(" / Drawings")):
         bar.tree.expand(drawings.index())
     assert folder_gets(sandbox, demo.folder_ids["Drawings"]) == 1
 
@@ -105,6 +106,15 @@ def test_choosing_a_folder_lists_its_files_from_the_listing_the_tree_fetched(
     assert all(r[COL_CHANGED] for r in rows)
     assert bar.contents.title_text == "Already in Drawings: 2 files"
     assert bar.contents.table.editTriggers() == bar.contents.table.EditTrigger.NoEditTriggers
+    # At the tree's usual width only names and sizes show; the name's tooltip says the rest.
+    table = bar.contents.table
+    assert table.isColumnHidden(COL_BY) and table.isColumnHidden(COL_CHANGED)
+    tip = bar.contents.proxy.index(0, COL_NAME).data(Qt.ItemDataRole.ToolTipRole)
+    assert tip.startswith("A-101 Site plan.pdf · 3.5 KB · last changed ")
+    assert tip.endswith(" by Sam Okafor")
+    window.uploads_page.setSizes([700, 580])
+    qtbot.waitUntil(lambda: not table.isColumnHidden(COL_BY), timeout=5000)
+    assert not table.isColumnHidden(COL_CHANGED)
 
     # A folder chosen before it was ever opened: one request brings folders and files.
     specs = node(bar, f"{project} / Documents / Specifications")
@@ -156,7 +166,8 @@ def test_albums_and_company_documents_list_their_files(
     bar = window.destination_bar
     project = open_documents(qtbot, bar, demo)
     photos = bar.tree_model.item(1)
-    with qtbot.waitSignal(bar.loaded, timeout=10_000):
+    with qtbot.waitSignal(bar.loaded, timeout=10_000,
+                          check_params_cb=lambda label: label.endswith(" / Photos")):
         bar.tree.expand(photos.index())
     with qtbot.waitSignal(bar.contents_loaded, timeout=10_000):
         bar.select_node(node(bar, f"{project} / Photos / Site Progress"))

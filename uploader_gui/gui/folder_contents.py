@@ -15,6 +15,7 @@ from typing import Any
 
 from PySide6.QtCore import (QAbstractTableModel, QModelIndex, QPersistentModelIndex,
                             QSortFilterProxyModel, Qt)
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel,
                                QPushButton, QTableView, QVBoxLayout, QWidget)
 
@@ -22,6 +23,8 @@ from uploader_gui.gui.queue_model import format_size
 
 COL_NAME, COL_SIZE, COL_CHANGED, COL_BY = range(4)
 HEADERS = ("Name", "Size", "Last changed", "By")
+#: Below this list width only names and sizes are shown; the name's tooltip says the rest.
+NARROW_LIST = 420
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -46,6 +49,18 @@ class ListedFile:
 
     def __str__(self) -> str:
         return self.name
+
+    def described(self) -> str:
+        """The whole row in one sentence (the name's tooltip when columns are hidden)."""
+        parts = [self.name]
+        if self.size is not None:
+            parts.append(format_size(self.size))
+        if self.changed is not None:
+            parts.append(f"last changed {when_text(self.changed)}"
+                         + (f" by {self.by}" if self.by else ""))
+        elif self.by:
+            parts.append(f"by {self.by}")
+        return " · ".join(parts)
 
 
 def _moment(value: object) -> float | None:
@@ -141,6 +156,8 @@ class FolderContentsModel(QAbstractTableModel):
         row, col = self._rows[index.row()], index.column()
         if role == Role.ITEM:
             return row
+        if role == Qt.ItemDataRole.ToolTipRole and col == COL_NAME:
+            return row.described()
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             if col == COL_NAME:
                 return row.name
@@ -196,9 +213,12 @@ class FolderContents(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 8)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
-        for col, width in ((COL_NAME, 150), (COL_SIZE, 70), (COL_CHANGED, 130)):
-            header.resizeSection(col, width)
+        # The name takes what is left; the others are as wide as their usual text.
+        header.setSectionResizeMode(COL_NAME, QHeaderView.ResizeMode.Stretch)
+        metrics = self.table.fontMetrics()
+        for col, sample in ((COL_SIZE, "999.9 MB"), (COL_CHANGED, "30 Sep 2026, 23:59"),
+                            (COL_BY, "Dana Rivera-Smith")):
+            header.resizeSection(col, metrics.horizontalAdvance(sample) + 16)
         top = QHBoxLayout()
         top.addWidget(self.title, 1)
         top.addWidget(self.refresh_button)
@@ -207,6 +227,14 @@ class FolderContents(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.table, 1)
         self.show_nothing()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        # Narrow (the tree's usual width): names and sizes; who and when are in the tooltip.
+        narrow = self.width() < NARROW_LIST
+        for col in (COL_CHANGED, COL_BY):
+            if self.table.isColumnHidden(col) != narrow:
+                self.table.setColumnHidden(col, narrow)
 
     @property
     def title_text(self) -> str:
