@@ -116,7 +116,7 @@ def test_choosing_a_folder_lists_its_files_from_the_listing_the_tree_fetched(
     qtbot.waitUntil(lambda: not table.isColumnHidden(COL_BY), timeout=5000)
     assert not table.isColumnHidden(COL_CHANGED)
 
-    # A folder chosen before it was ever opened: one request brings folders and files.
+    # A folder chosen before it was ever opened: one request for its files.
     specs = node(bar, f"{project} / Documents / Specifications")
     with qtbot.waitSignal(bar.contents_loaded, timeout=10_000):
         bar.select_node(specs)

@@ -490,29 +490,30 @@ class DestinationBar(QWidget):
         if scope is None or client is None:
             return
         self.contents.show_loading(node.text())
-        if kind in (NodeKind.ROOT, NodeKind.FOLDER) and not node.data(NodeRole.LOADED):
-            self.load_children(node)  # one request brings its folders and its files
-            return
         node_id, generation = node.data(NodeRole.ID), self._generation
-        fetch: Callable[[], list[ListedFile]]
+        fetch: Callable[[], Any]
         if kind is NodeKind.ALBUM:
-            def fetch() -> list[ListedFile]:
+            def fetch() -> Any:
                 return photos_of_album(client.images(scope, node_id))
         elif kind is NodeKind.PHOTOS:
-            def fetch() -> list[ListedFile]:
+            def fetch() -> Any:
                 # The Photos node takes photos into no album: list those.
                 return photos_of_album(i for i in client.images(scope, None)
                                        if i.get("image_category_id") is None)
-        elif kind is NodeKind.ROOT:
-            def fetch() -> list[ListedFile]:
-                return files_of_folder(client.root_folder(scope, files=True))
         else:
-            def fetch() -> list[ListedFile]:
-                return files_of_folder(client.folder(scope, node_id, files=True))
+            def fetch() -> Any:
+                listing = (client.root_folder(scope, files=True) if kind is NodeKind.ROOT
+                           else client.folder(scope, node_id, files=True))
+                listing["listed_files"] = files_of_folder(listing)
+                return listing
 
-        def listed(rows: list[ListedFile]) -> None:
-            if generation == self._generation:
-                self._keep_files(node, rows)
+        def listed(result: Any) -> None:
+            if generation != self._generation:
+                return
+            # Only the files: the tree's folders change only when the person opens one, so
+            # a folder made meanwhile ("New folder") or a selection is never disturbed.
+            self._keep_files(node, result if not isinstance(result, dict)
+                             else result.get("listed_files") or [])
 
         def failed(exc: BaseException) -> None:
             if generation != self._generation:
