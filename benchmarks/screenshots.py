@@ -1,5 +1,6 @@
 """Screenshots of the window for the docs: the sign-in screen, empty, a folder dropped,
-uploading, finished with a failure and its summary line, the same-name question, a small window.
+uploading, finished with a failure and its summary line, the same-name question, a small window,
+files held over a folder of the tree (highlighted) with the chosen folder's files listed.
 
     python benchmarks/screenshots.py [OUT_DIR]      # default docs/screenshots
 
@@ -17,6 +18,8 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl  # noqa: E402
+from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent, QDragMoveEvent  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from uploader_gui.auth.credentials import ClientCredentials  # noqa: E402
@@ -49,6 +52,35 @@ def settle(app: QApplication, seconds: float = 0.3) -> None:
     """A few redraw ticks, so the status bar has caught up with the rows."""
     end = time.monotonic() + seconds
     pump(app, lambda: time.monotonic() > end)
+
+
+def hold_over_folder(app: QApplication, window: MainWindow, chosen: str, target: str,
+                     files: list[Path]) -> QMimeData:
+    """Choose ``chosen`` (its files listed below the tree), then hold ``files`` over
+    ``target``, as a drag from a file manager does; both are folders under Documents."""
+    bar = window.destination_bar
+    documents = bar.tree_model.item(0)
+    bar.tree.expand(documents.index())
+    base = f"{bar.project_combo.currentText()} / Documents"
+    pump(app, lambda: bar.node_for_label(f"{base} / {target}") is not None)
+    chosen_node = bar.node_for_label(f"{base} / {chosen}")
+    target_node = bar.node_for_label(f"{base} / {target}")
+    assert chosen_node is not None and target_node is not None
+    loaded: list[str] = []
+    bar.contents_loaded.connect(loaded.append)
+    bar.select_node(chosen_node)
+    pump(app, lambda: bool(loaded))
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(f)) for f in files])
+    viewport = bar.tree.viewport()
+    where = bar.tree.visualRect(target_node.index()).center()
+    QApplication.sendEvent(viewport, QDragEnterEvent(
+        QPoint(2, 2), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier))
+    QApplication.sendEvent(viewport, QDragMoveEvent(
+        where, Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier))
+    return mime
 
 
 def main() -> int:
@@ -152,6 +184,18 @@ def main() -> int:
             pump(app, lambda: time.monotonic() > end)
             window.grab().save(str(out / "small-window.png"))
 
+            window.resize(1280, 720)
+            window.queue.remove([it.id for it in window.model.items()])
+            pump(app, lambda: window.model.rowCount() == 0)
+            window.statusBar().clearMessage()
+            window.show_notice("")
+            window.uploads_page.setSizes([470, 810])  # wide enough for who and when
+            held = [files / "A-101 Site plan.pdf", files / "A-201 Elevations.pdf"]
+            hold_over_folder(app, window, "Drawings", "Specifications", held)
+            settle(app)
+            window.grab().save(str(out / "drop-onto-folder.png"))
+            QApplication.sendEvent(window.destination_bar.tree.viewport(), QDragLeaveEvent())
+
             question = SameNameDialog("A-101 Site plan.pdf", "Drawings", 2, window)
             question.show()
             app.processEvents()
@@ -167,7 +211,7 @@ def main() -> int:
             journal.close()
             client.close()
     for shot in ("sign-in", "empty", "folder-drop", "uploading", "finished-with-failure",
-                 "small-window", "same-name"):
+                 "small-window", "drop-onto-folder", "same-name"):
         print(out / f"{shot}.png")
     return 0
 

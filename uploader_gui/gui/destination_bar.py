@@ -1,22 +1,30 @@
 """Choosing where files go: company, project, then a Documents folder or a photo album.
 
 Folders open lazily, one level per expand, from background jobs; nothing here waits on the
-network on the GUI thread.
+network on the GUI thread. Files dropped on a folder or album go there; the chosen one's files
+are listed below the tree.
 """
 
 from __future__ import annotations
 
 import enum
 import logging
+import time
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any, Protocol
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFormLayout, QHBoxLayout,
-                               QInputDialog, QLabel, QPushButton, QStyle, QTreeView,
+                               QInputDialog, QLabel, QPushButton, QSplitter, QStyle,
                                QVBoxLayout, QWidget)
 
+from uploader_gui.gui.drop_tree import DropTree, Verdict
+from uploader_gui.gui.drop_zone import DropContents
 from uploader_gui.gui.failure_words import explain
+from uploader_gui.gui.folder_contents import (FolderContents, ListedFile, files_of_folder,
+                                              photos_of_album)
 from uploader_gui.gui.signals import emit
 from uploader_gui.gui.tasks import TaskRunner
 from uploader_gui.procore.client import Scope
@@ -27,6 +35,8 @@ log = logging.getLogger(__name__)
 
 #: The project combo's first entry: the company's own Documents tool.
 COMPANY_DOCUMENTS = -1
+#: A folder's listed files are shown again without asking Procore for this long (seconds).
+CONTENTS_FRESH_FOR = 30.0
 
 
 class Browses(Protocol):
@@ -39,6 +49,7 @@ class Browses(Protocol):
                files: bool = True) -> dict[str, Any]: ...
     def create_folder(self, scope: Scope, name: str, parent_id: int | None) -> dict[str, Any]: ...
     def albums(self, scope: Scope) -> list[dict[str, Any]]: ...
+    def images(self, scope: Scope, album_id: int | None) -> list[dict[str, Any]]: ...
 
 
 class NodeKind(enum.Enum):
@@ -61,6 +72,10 @@ class NodeRole(enum.IntEnum):
     LOADED = Qt.ItemDataRole.UserRole + 2
     #: The path shown to people ("Main Street / Documents / Drawings").
     LABEL = Qt.ItemDataRole.UserRole + 3
+    #: The files already there (list[ListedFile]), once listed.
+    FILES = Qt.ItemDataRole.UserRole + 4
+    #: When FILES were listed (time.monotonic()).
+    FILES_AT = Qt.ItemDataRole.UserRole + 5
 
 
 class DestinationBar(QWidget):
@@ -72,6 +87,10 @@ class DestinationBar(QWidget):
     loaded = Signal(str)
     #: A sentence for the person when something could not be loaded or created.
     problem = Signal(str)
+    #: Files dropped on a folder or album of the tree: (list[Path], Destination).
+    dropped = Signal(list, object)
+    #: The chosen folder's files were listed (for tests and the screen reader): its path.
+    contents_loaded = Signal(str)
 
     def __init__(self, tasks: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -88,7 +107,7 @@ class DestinationBar(QWidget):
         self.project_combo = QComboBox(self)
         self.project_combo.setAccessibleName("Project")
         self.tree_model = QStandardItemModel(self)
-        self.tree = QTreeView(self)
+        self.tree = DropTree(self._drop_verdict, self)
         self.tree.setAccessibleName("Folders and photo albums")
         self.tree.setHeaderHidden(True)
         self.tree.setModel(self.tree_model)
@@ -103,6 +122,13 @@ class DestinationBar(QWidget):
         self.chosen_label.setAccessibleName("Chosen destination")
         self.status_label = QLabel(self)
         self.status_label.setWordWrap(True)
+        #: What releasing dragged files over the tree would do ("" when no drag is over it).
+        self.drop_hint = QLabel(self)
+        self.drop_hint.setObjectName("dropHint")
+        self.drop_hint.setWordWrap(True)
+        self.drop_hint.setAccessibleName("Where dropped files would go")
+        self.drop_hint.hide()
+        self.contents = FolderContents(self)
 
         form = QFormLayout()
         form.addRow("&Company:", self.company_combo)
@@ -116,16 +142,30 @@ class DestinationBar(QWidget):
         where = QLabel("&Where:", self)
         where.setBuddy(self.tree)
         layout.addWidget(where)
-        layout.addWidget(self.tree, 1)
-        layout.addLayout(buttons)
-        layout.addWidget(self.chosen_label)
-        layout.addWidget(self.status_label)
+        tree_part = QWidget(self)
+        tree_layout = QVBoxLayout(tree_part)
+        tree_layout.setContentsMargins(0, 0, 0, 0)
+        tree_layout.addWidget(self.tree, 1)
+        tree_layout.addWidget(self.drop_hint)
+        tree_layout.addLayout(buttons)
+        tree_layout.addWidget(self.chosen_label)
+        tree_layout.addWidget(self.status_label)
+        self.splitter = QSplitter(Qt.Orientation.Vertical, self)
+        self.splitter.addWidget(tree_part)
+        self.splitter.addWidget(self.contents)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setSizes([360, 240])
+        layout.addWidget(self.splitter, 1)
 
         self.company_combo.currentIndexChanged.connect(self._company_chosen)
         self.project_combo.currentIndexChanged.connect(self._project_chosen)
         self.tree.expanded.connect(self._expanded)
         self.tree.selectionModel().currentChanged.connect(self._node_chosen)
         self.new_folder_button.clicked.connect(self._ask_new_folder)
+        self.tree.dropped.connect(self._dropped_on)
+        self.tree.refused.connect(lambda lines: emit(self.problem, " ".join(lines)))
+        self.tree.hint.connect(self._show_drop_hint)
+        self.contents.refresh_button.clicked.connect(self.refresh_contents)
         self._show_chosen()
 
     # -- public -------------------------------------------------------------------------------
@@ -141,7 +181,7 @@ class DestinationBar(QWidget):
         self._generation += 1
         self._clear_combo(self.company_combo)
         self._clear_combo(self.project_combo)
-        self.tree_model.clear()
+        self._clear_tree()
         self._set_destination(remembered)
         if client is None:
             self.status_label.setText("Sign in to choose where files go.")
@@ -151,6 +191,10 @@ class DestinationBar(QWidget):
         self._tasks.submit(client.companies,
                            lambda rows: self._companies_loaded(generation, rows),
                            lambda exc: self._failed(generation, "the companies", exc))
+
+    def _clear_tree(self) -> None:
+        self.tree_model.clear()
+        self.contents.show_nothing()
 
     def _clear_combo(self, combo: QComboBox) -> None:
         combo.blockSignals(True)
@@ -183,7 +227,7 @@ class DestinationBar(QWidget):
         company_id = self.company_combo.currentData()
         self._generation += 1
         self._clear_combo(self.project_combo)
-        self.tree_model.clear()
+        self._clear_tree()
         if self._wanted is None or self._wanted.company_id != company_id:
             self._set_destination(None)
         if company_id is None or self._client is None:
@@ -216,7 +260,7 @@ class DestinationBar(QWidget):
         self._project_chosen()
 
     def _project_chosen(self, *_: object) -> None:
-        self.tree_model.clear()
+        self._clear_tree()
         self._generation += 1
         company_id = self.company_combo.currentData()
         project = self.project_combo.currentData()
@@ -289,13 +333,19 @@ class DestinationBar(QWidget):
         def fetch() -> Any:
             if kind is NodeKind.PHOTOS:
                 return client.albums(scope)
+            # With its files: the same answer fills the contents list when it is chosen.
             if kind is NodeKind.ROOT:
-                return client.root_folder(scope, files=False)
-            return client.folder(scope, node_id, files=False)
+                listing = client.root_folder(scope, files=True)
+            else:
+                listing = client.folder(scope, node_id, files=True)
+            listing["listed_files"] = files_of_folder(listing)
+            return listing
 
         def failed(exc: BaseException) -> None:
             if generation == self._generation:
                 node.setData(False, NodeRole.LOADED)
+                if self._current_node() is node:
+                    self.contents.show_problem(f"Could not see what is in {node.text()}.")
             self._failed(generation, what, exc)
 
         self._tasks.submit(fetch, lambda data: self._children_loaded(generation, node, data),
@@ -314,6 +364,7 @@ class DestinationBar(QWidget):
         else:
             if node.data(NodeRole.KIND) is NodeKind.ROOT and data.get("id") is not None:
                 node.setData(int(data["id"]), NodeRole.ID)
+            self._keep_files(node, data.get("listed_files") or [])
             for folder in sorted(data.get("folders") or [],
                                  key=lambda f: str(f.get("name", "")).casefold()):
                 child = self._add_folder_node(node, folder)
@@ -342,28 +393,138 @@ class DestinationBar(QWidget):
     def select_node(self, node: QStandardItem) -> None:
         self.tree.setCurrentIndex(node.index())
 
+    def destination_of(self, node: QStandardItem | None) -> Destination | None:
+        """Where files given to ``node`` go; None for a node that takes no files (a
+        "Loading…" line, a read-only folder)."""
+        kind = node.data(NodeRole.KIND) if node is not None else None
+        scope = self.scope()
+        if node is None or kind is NodeKind.PLACEHOLDER or not node.isEnabled() or scope is None:
+            return None
+        label, node_id = node.data(NodeRole.LABEL), node.data(NodeRole.ID)
+        if kind in (NodeKind.PHOTOS, NodeKind.ALBUM):
+            return Destination(DestinationKind.PHOTO_ALBUM, scope.company_id, scope.project_id,
+                               album_id=node_id if kind is NodeKind.ALBUM else None,
+                               label=label)
+        return Destination(
+            DestinationKind.PROJECT_FOLDER if scope.is_project
+            else DestinationKind.COMPANY_FOLDER, scope.company_id, scope.project_id,
+            folder_id=node_id if kind is NodeKind.FOLDER else None, label=label)
+
     def _node_chosen(self, current: QModelIndex, _previous: QModelIndex) -> None:
         node = self.tree_model.itemFromIndex(current) if current.isValid() else None
         kind = node.data(NodeRole.KIND) if node is not None else None
         self.new_folder_button.setEnabled(kind in (NodeKind.ROOT, NodeKind.FOLDER))
-        if node is None or kind is NodeKind.PLACEHOLDER or not node.isEnabled():
+        destination = self.destination_of(node)
+        if node is None or destination is None:
             return
-        scope = self.scope()
-        if scope is None:
-            return
-        label, node_id = node.data(NodeRole.LABEL), node.data(NodeRole.ID)
-        if kind in (NodeKind.PHOTOS, NodeKind.ALBUM):
-            destination = Destination(DestinationKind.PHOTO_ALBUM, scope.company_id,
-                                      scope.project_id,
-                                      album_id=node_id if kind is NodeKind.ALBUM else None,
-                                      label=label)
-        else:
-            destination = Destination(
-                DestinationKind.PROJECT_FOLDER if scope.is_project
-                else DestinationKind.COMPANY_FOLDER, scope.company_id, scope.project_id,
-                folder_id=node_id if kind is NodeKind.FOLDER else None, label=label)
         self._wanted = None
         self._set_destination(destination)
+        self._show_contents(node)
+
+    # -- drops on the tree --------------------------------------------------------------------
+
+    def _drop_verdict(self, index: QModelIndex, contents: DropContents) -> Verdict:
+        """Whether the node under dragged files takes them, in words for the person."""
+        node = self.tree_model.itemFromIndex(index) if index.isValid() else None
+        if not contents.usable:
+            return Verdict(False, " ".join(contents.refused))
+        if node is None:
+            return Verdict(False, "Hold the files over a folder or photo album to send them "
+                                  "there.")
+        if node.data(NodeRole.KIND) is not NodeKind.PLACEHOLDER and not node.isEnabled():
+            return Verdict(False, f"{node.text()} is read-only; files cannot be added here.")
+        destination = self.destination_of(node)
+        if destination is None:
+            return Verdict(False, "")
+        n = len(contents.paths)
+        items = f"{n} item{'s' if n != 1 else ''}"
+        if destination.kind is DestinationKind.PHOTO_ALBUM:
+            return Verdict(True, f"Release to add {items} to {destination} (photos only; "
+                                 "other files are left out).")
+        return Verdict(True, f"Release to add {items} to {destination}.")
+
+    def _dropped_on(self, paths: list[Path], index: QModelIndex) -> None:
+        node = self.tree_model.itemFromIndex(index) if index.isValid() else None
+        destination = self.destination_of(node)
+        if destination is not None:
+            log.info("%d item(s) dropped on %s", len(paths), destination)
+            emit(self.dropped, paths, destination)
+
+    def _show_drop_hint(self, text: str) -> None:
+        self.drop_hint.setText(text)
+        self.drop_hint.setVisible(bool(text))
+
+    # -- what is already there ----------------------------------------------------------------
+
+    def _keep_files(self, node: QStandardItem, rows: list[ListedFile]) -> None:
+        node.setData(rows, NodeRole.FILES)
+        node.setData(time.monotonic(), NodeRole.FILES_AT)
+        if self._current_node() is node:
+            self._show_listed(node)
+
+    def _current_node(self) -> QStandardItem | None:
+        current = self.tree.currentIndex()
+        return self.tree_model.itemFromIndex(current) if current.isValid() else None
+
+    def _show_listed(self, node: QStandardItem) -> None:
+        photos = node.data(NodeRole.KIND) in (NodeKind.PHOTOS, NodeKind.ALBUM)
+        self.contents.show_rows(node.text(), node.data(NodeRole.FILES) or [], photos=photos)
+        emit(self.contents_loaded, str(node.data(NodeRole.LABEL)))
+
+    def refresh_contents(self) -> None:
+        """List the chosen folder's files again (after uploads, or when asked)."""
+        node = self._current_node()
+        if node is not None:
+            node.setData(None, NodeRole.FILES_AT)
+            self._show_contents(node)
+
+    def _show_contents(self, node: QStandardItem) -> None:
+        """Show what is in ``node``: from the listing the tree already fetched when it is
+        fresh, else from one background request."""
+        listed_at = node.data(NodeRole.FILES_AT)
+        if listed_at is not None and time.monotonic() - listed_at < CONTENTS_FRESH_FOR:
+            self._show_listed(node)
+            return
+        kind = node.data(NodeRole.KIND)
+        scope, client = self.scope(), self._client
+        if scope is None or client is None:
+            return
+        self.contents.show_loading(node.text())
+        node_id, generation = node.data(NodeRole.ID), self._generation
+        fetch: Callable[[], Any]
+        if kind is NodeKind.ALBUM:
+            def fetch() -> Any:
+                return photos_of_album(client.images(scope, node_id))
+        elif kind is NodeKind.PHOTOS:
+            def fetch() -> Any:
+                # The Photos node takes photos into no album: list those.
+                return photos_of_album(i for i in client.images(scope, None)
+                                       if i.get("image_category_id") is None)
+        else:
+            def fetch() -> Any:
+                listing = (client.root_folder(scope, files=True) if kind is NodeKind.ROOT
+                           else client.folder(scope, node_id, files=True))
+                listing["listed_files"] = files_of_folder(listing)
+                return listing
+
+        def listed(result: Any) -> None:
+            if generation != self._generation:
+                return
+            # Only the files: the tree's folders change only when the person opens one, so
+            # a folder made meanwhile ("New folder") or a selection is never disturbed.
+            self._keep_files(node, result if not isinstance(result, dict)
+                             else result.get("listed_files") or [])
+
+        def failed(exc: BaseException) -> None:
+            if generation != self._generation:
+                return
+            log.warning("could not list the files of %s: %s", node.data(NodeRole.LABEL), exc)
+            why = explain(str(exc))
+            if self._current_node() is node:
+                self.contents.show_problem(f"Could not see what is in {node.text()}. "
+                                           f"{why.what} {why.next_step}")
+
+        self._tasks.submit(fetch, listed, failed)
 
     def _set_destination(self, destination: Destination | None) -> None:
         changed = destination != self._destination or (

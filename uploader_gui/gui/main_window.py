@@ -220,6 +220,8 @@ class MainWindow(QMainWindow):
         self.drop_zone.refused.connect(lambda lines: self.show_notice(" ".join(lines)))
         self.destination_bar.destination_changed.connect(self._destination_changed)
         self.destination_bar.problem.connect(self.show_notice)
+        self.destination_bar.dropped.connect(self._add_to)  # a drop on a tree folder
+        self.queue.batch_finished.connect(lambda *_: self.destination_bar.refresh_contents())
         self.queue.notice.connect(self.show_notice)
         self.queue.added.connect(self._show_added)
         self.queue.item_failed.connect(self.news.item_failed)

@@ -68,7 +68,8 @@ def create_file(call: Call) -> Any:
             name = documents.unique_file_name(state, folder.id, name)
         record = documents.add_file(state, folder, name, upload.uuid, upload.size or 0,
                                     state.object_path(upload.uuid),
-                                    _field(form, "file[description]") or "")
+                                    _field(form, "file[description]") or "",
+                                    created_by=call.user.id)
         record.versions[-1].sha256 = upload.sha256
         upload.associated = True
         return 201, documents.file_json(state, record)
@@ -91,7 +92,8 @@ def create_file_version(call: Call) -> Any:
         upload = _usable_upload(call, _field(form, "file_version[upload_uuid]"), "upload_uuid")
         version = documents.add_version(state, record, upload.uuid, upload.size or 0,
                                         state.object_path(upload.uuid),
-                                        _field(form, "file_version[notes]") or "")
+                                        _field(form, "file_version[notes]") or "",
+                                        created_by=call.user.id)
         version.sha256 = upload.sha256
         upload.associated = True
         return 201, {"id": version.id, "number": version.number, "size": version.size,
@@ -158,4 +160,4 @@ def create_image(call: Call) -> Any:
                       uploader_id=call.user.id)
         state.images[image.id] = image
         upload.associated = True
-        return 201, documents.image_json(image)
+        return 201, documents.image_json(state, image)

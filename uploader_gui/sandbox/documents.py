@@ -60,11 +60,16 @@ def folder_files(state: SandboxState, folder_id: int) -> list[DocumentFile]:
                   key=lambda f: f.name.lower())
 
 
+def user_json(state: SandboxState, user_id: int | None) -> dict[str, Any] | None:
+    """A person as Procore names them in ``created_by``, ``uploader``, ``checked_out_by``."""
+    user = state.users.get(user_id) if user_id is not None else None
+    return {"id": user.id, "name": user.name, "login": user.login} if user is not None else None
+
+
 def file_json(state: SandboxState, record: DocumentFile, *,
               latest_only: bool = False) -> dict[str, Any]:
     latest = record.versions[-1]
     versions = record.versions[-1:] if latest_only else record.versions
-    holder = state.users.get(record.checked_out_by) if record.checked_out_by else None
     return {
         "id": record.id,
         "name": record.name,
@@ -76,10 +81,10 @@ def file_json(state: SandboxState, record: DocumentFile, *,
         "name_with_path": "/".join(filter(None, [
             folder_path(state, state.folders[record.folder_id]), record.name])),
         "file_versions": [{"id": v.id, "number": v.number, "size": v.size,
-                           "notes": v.notes, "created_at": iso(v.created_at)}
+                           "notes": v.notes, "created_at": iso(v.created_at),
+                           "created_by": user_json(state, v.created_by)}
                           for v in versions],
-        "checked_out_by": ({"id": holder.id, "name": holder.name, "login": holder.login}
-                           if holder is not None else None),
+        "checked_out_by": user_json(state, record.checked_out_by),
     }
 
 
@@ -151,20 +156,21 @@ def unique_file_name(state: SandboxState, folder_id: int, name: str) -> str:
 
 
 def add_file(state: SandboxState, folder: Folder, name: str, upload_uuid: str, size: int,
-             path: Path, description: str = "") -> DocumentFile:
+             path: Path, description: str = "", created_by: int | None = None) -> DocumentFile:
     now = state.now()
     record = DocumentFile(state.new_id(), name, folder.id, folder.project_id, folder.company_id,
                           now, now, description)
-    record.versions.append(FileVersion(state.new_id(), 1, upload_uuid, size, path, now))
+    record.versions.append(FileVersion(state.new_id(), 1, upload_uuid, size, path, now,
+                                       created_by=created_by))
     state.files[record.id] = record
     return record
 
 
 def add_version(state: SandboxState, record: DocumentFile, upload_uuid: str, size: int,
-                path: Path, notes: str = "") -> FileVersion:
+                path: Path, notes: str = "", created_by: int | None = None) -> FileVersion:
     now = state.now()
     version = FileVersion(state.new_id(), len(record.versions) + 1, upload_uuid, size, path, now,
-                          notes)
+                          notes, created_by=created_by)
     record.versions.append(version)
     record.updated_at = now
     return version
@@ -178,9 +184,10 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def image_json(image: Image) -> dict[str, Any]:
-    # List Images: a photo's name is ``filename`` (there is no ``name``).
+def image_json(state: SandboxState, image: Image) -> dict[str, Any]:
+    # List Images: a photo's name is ``filename`` (there is no ``name``); ``uploader`` is a
+    # person as in ``created_by`` (id, name, login).
     return {"id": image.id, "filename": image.name, "image_category_id": image.album_id,
             "description": image.description, "size": image.size,
-            "created_at": iso(image.created_at), "upload_uuid": image.upload_uuid,
-            "uploader": {"id": image.uploader_id} if image.uploader_id is not None else None}
+            "created_at": iso(image.created_at), "updated_at": iso(image.created_at),
+            "upload_uuid": image.upload_uuid, "uploader": user_json(state, image.uploader_id)}

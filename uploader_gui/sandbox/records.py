@@ -65,6 +65,8 @@ class FileVersion:
     path: Path
     created_at: float
     notes: str = ""
+    #: The user who uploaded this version (Procore's ``file_versions[].created_by``).
+    created_by: int | None = None
     #: Filled on first request: hashing a multi-gigabyte file on PATCH would slow the client.
     sha256: str | None = None
 
