@@ -570,5 +570,5 @@ def _item(row: sqlite3.Row) -> UploadItem:
         subfolders=tuple(json.loads(row["subfolders"])), name=row["name"],
         conflict=ConflictPolicy(row["conflict"]), state=UploadState(row["state"]),
         bytes_done=row["bytes_done"], error=row["error"], procore_id=row["procore_id"],
-        web_url=row["web_url"], file_url=row["file_url"], created_at=row["created_at"], finished_at=row["finished_at"],
-        api_base=row["api_base"])
+        web_url=row["web_url"], file_url=row["file_url"], created_at=row["created_at"],
+        finished_at=row["finished_at"], api_base=row["api_base"])

@@ -94,9 +94,7 @@ def create_file_version(call: Call) -> Any:
                                         _field(form, "file_version[notes]") or "")
         version.sha256 = upload.sha256
         upload.associated = True
-        return 201, {"id": version.id, "number": version.number, "size": version.size,
-                     "notes": version.notes, "file_id": record.id,
-                     "created_at": documents.iso(version.created_at)}
+        return 201, documents.version_json(state, record, version)
 
 
 #: Create Image's ``image`` attributes (the reference's body schema).
@@ -158,4 +156,4 @@ def create_image(call: Call) -> Any:
                       uploader_id=call.user.id)
         state.images[image.id] = image
         upload.associated = True
-        return 201, documents.image_json(image)
+        return 201, documents.image_json(state, image)

@@ -120,7 +120,7 @@ def images(call: Call) -> Any:
     if created is not None:
         start, end = _time_range(created)
         found = [i for i in found if start <= i.created_at <= end]
-    return Page([documents.image_json(i) for i in sorted(found, key=lambda i: i.id)])
+    return Page([documents.image_json(call.state, i) for i in sorted(found, key=lambda i: i.id)])
 
 
 def _time_range(value: str) -> tuple[float, float]:
