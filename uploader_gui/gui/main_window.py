@@ -31,6 +31,7 @@ from uploader_gui.gui.attention_bar import AttentionBar
 from uploader_gui.gui.destination_bar import Browses, DestinationBar
 from uploader_gui.gui.drop_zone import DropZone
 from uploader_gui.gui.failure_words import details_for, explain
+from uploader_gui.gui.history_window import HistoryWindow
 from uploader_gui.gui.menus import add_menu, fit_corner, put_account_in_menu_bar
 from uploader_gui.gui.notice_bar import NoticeBar
 from uploader_gui.gui.pace_line import pace_line
@@ -125,6 +126,8 @@ class MainWindow(QMainWindow):
         self.tray.show()
 
         self.set_client(client, self._remembered_destination())
+        self.history_window = HistoryWindow(engine.journal, str(getattr(engine, "api_base", "")),
+                                            settings.history_days, self.tasks, self)
         # The list of uploads lost some (damaged, emptied): say so at every start until the
         # person confirms having seen it.
         self._journal = engine.journal
@@ -304,6 +307,9 @@ class MainWindow(QMainWindow):
         self.open_web_action.setStatusTip(OPEN_WEB_TIP)
         self.show_file_action = self._action("Show &local file", sp.SP_DirOpenIcon,
                                              self.show_selected_file, "Ctrl+Shift+L")
+        self.history_action = self._action("&History…", sp.SP_FileDialogContentsView,
+                                           lambda: self.history_window.open_and_load(), "Ctrl+H",
+                                           "Find finished uploads again")
         self.settings_action = self._action("&Settings…", sp.SP_FileDialogDetailedView,
                                             self.open_settings,
                                             QKeySequence.StandardKey.Preferences)
@@ -348,7 +354,7 @@ class MainWindow(QMainWindow):
         toolbar_action = toolbar.toggleViewAction()
         toolbar_action.setText("&Toolbar")
         self.view_menu = add_menu(self, "&View", [self.open_web_action, self.show_file_action,
-                                                  None, toolbar_action])
+                                                  None, self.history_action, toolbar_action])
         self.account_corner = put_account_in_menu_bar(self, self.account_label,
                                                       self.account_button)
 
