@@ -300,7 +300,7 @@ class MainWindow(QMainWindow):
         self.remove_finished_action = self._action("Remove &finished", sp.SP_DialogResetButton,
                                                    self.queue.remove_finished, "Ctrl+Shift+D",
                                                    "Remove finished uploads from the list")
-        # The link opens the folder holding the file (Procore has no address for one file).
+        # The link opens the folder holding the file; History opens the file itself.
         self.open_web_action = self._action("Open folder in Pro&core", sp.SP_DriveNetIcon,
                                             self.open_selected_in_procore, "Ctrl+Shift+W",
                                             OPEN_WEB_TIP)
