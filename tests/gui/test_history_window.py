@@ -140,6 +140,19 @@ def test_open_in_procore_opens_the_file_and_copy_link_copies_its_address(
     assert history.notice.label.text() == "Link copied."
 
 
+def test_an_open_history_shows_uploads_as_they_finish(
+        qtbot: QtBot, uploaded: WindowParts, tmp_path: Path) -> None:
+    history = _open_history(qtbot, uploaded)
+    _select(history, "A-101 Floor plan.pdf")
+    late = tmp_path / "A-301 Details.pdf"
+    late.write_bytes(b"%PDF details")
+    with qtbot.waitSignal(history.loaded, timeout=30_000,
+                          check_params_cb=lambda count: count == 4):
+        uploaded.window.add_paths([late])
+    assert "A-301 Details.pdf" in _shown_names(history)
+    assert [e.name for e in history.selected_entries()] == ["A-101 Floor plan.pdf"]
+
+
 def test_show_on_this_computer_opens_the_local_folder(
         qtbot: QtBot, uploaded: WindowParts, desktop: _Desktop, tmp_path: Path) -> None:
     history = _open_history(qtbot, uploaded)

@@ -129,3 +129,30 @@ def test_a_version_2_journal_brings_its_finished_uploads_into_the_history(
         assert db.execute("PRAGMA user_version").fetchone()[0] == 3
         assert json.loads(db.execute("SELECT destination FROM uploads WHERE id=?",
                                      (done.id,)).fetchone()[0])["project_id"] == 2
+
+
+def test_the_csv_for_a_transmittal_log(tmp_path: Path) -> None:
+    import csv
+
+    from uploader_gui.journal import history_csv
+
+    journal = Journal.open(tmp_path / "j.sqlite3")
+    plan, formula = journal.add_items([_item(tmp_path / "A-101 Plan, Rev C.pdf"),
+                                       _item(tmp_path / "=SUM(A1).pdf")])
+    journal.update(plan.id, state=UploadState.DONE, file_url="https://storage.example/f/1")
+    journal.update(formula.id, state=UploadState.FAILED, error="Forbidden")
+    out = tmp_path / "out" / "transmittal.csv"
+    count = history_csv.write(out, journal.history(PROD),
+                              problem=lambda e: "No permission." if e.error else "")
+    assert count == 2
+    raw = out.read_bytes()
+    assert raw.startswith("\ufeff".encode())  # Excel reads the names as UTF-8
+    with out.open(encoding="utf-8-sig", newline="") as handle:
+        table = list(csv.reader(handle))
+    assert table[0] == list(history_csv.COLUMNS)
+    by_name = {row[1]: dict(zip(table[0], row, strict=True)) for row in table[1:]}
+    assert by_name["A-101 Plan, Rev C.pdf"]["Link in Procore"] == "https://storage.example/f/1"
+    assert by_name["A-101 Plan, Rev C.pdf"]["Result"] == "Done"
+    failed = by_name["'=SUM(A1).pdf"]  # stays a name in a spreadsheet
+    assert failed["Problem"] == "No permission." and failed["Link in Procore"] == ""
+    assert [p.name for p in out.parent.iterdir()] == ["transmittal.csv"]

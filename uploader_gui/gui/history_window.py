@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-from PySide6.QtCore import QItemSelection, QPoint, Qt, QUrl, Signal
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, QPoint, Qt, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QHBoxLayout,
                                QHeaderView, QLabel, QLineEdit, QMenu, QMessageBox, QPushButton,
@@ -183,6 +183,11 @@ class HistoryWindow(QWidget):
         self.activateWindow()
         self.reload()
 
+    def reload_if_shown(self, *_finished: object) -> None:
+        """Uploads finished (a batch ended): read the history again when it is on screen."""
+        if self.isVisible():
+            self.reload()
+
     def reload(self) -> None:
         self.count_label.setText("Reading the history…")
         api_base = self._api_base
@@ -190,9 +195,17 @@ class HistoryWindow(QWidget):
                            lambda exc: self._problem("The history could not be read", exc))
 
     def _show_entries(self, entries: Any) -> None:
+        chosen = {e.upload_id for e in self.selected_entries()}
         self.model.set_entries(entries)
         self._fill_projects(entries)
         self._apply_filter()
+        if chosen:  # read again while open: the same uploads stay selected
+            flags = (QItemSelectionModel.SelectionFlag.Select
+                     | QItemSelectionModel.SelectionFlag.Rows)
+            for row in range(self.proxy.rowCount()):
+                index = self.proxy.index(row, 0)
+                if index.data(Role.ENTRY).upload_id in chosen:
+                    self.table.selectionModel().select(index, flags)
         emit(self.loaded, len(entries))
 
     def _fill_projects(self, entries: list[HistoryEntry]) -> None:

@@ -128,6 +128,7 @@ class MainWindow(QMainWindow):
         self.set_client(client, self._remembered_destination())
         self.history_window = HistoryWindow(engine.journal, str(getattr(engine, "api_base", "")),
                                             settings.history_days, self.tasks, self)
+        self.queue.batch_finished.connect(self.history_window.reload_if_shown)
         # The list of uploads lost some (damaged, emptied): say so at every start until the
         # person confirms having seen it.
         self._journal = engine.journal
