@@ -281,6 +281,6 @@ def test_ten_thousand_uploads_load_off_the_gui_thread_and_filter_quickly(
     assert history.proxy.rowCount() == 10_000
     started = time.monotonic()
     qtbot.keyClicks(history.search, "09999")
-    assert time.monotonic() - started < 1.0, "five keystrokes over 10,000 rows"
+    assert time.monotonic() - started < 0.5, "five keystrokes over 10,000 rows"
     assert _shown_names(history) == ["sheet-09999.pdf"]
     assert history.proxy.index(0, 0).data(Role.ENTRY).result is UploadState.DONE
