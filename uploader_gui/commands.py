@@ -105,7 +105,7 @@ def _settings(args: argparse.Namespace) -> Settings:
             raise UsageError("--jobs must be 1 or more.")
         settings.parallel_files = args.jobs
     if getattr(args, "on_conflict", None):
-        settings.conflict_policy = args.on_conflict
+        settings.conflict_policy = ConflictPolicy(args.on_conflict)
     return settings
 
 
@@ -181,7 +181,7 @@ def upload(args: argparse.Namespace) -> int:
         for given, cleaned in folder_path(args.folder):
             if given != cleaned:
                 out.message(f'folder "{given}" goes into Procore {renamed_note(given, cleaned)}')
-        conflict = ConflictPolicy(settings.conflict_policy)
+        conflict = settings.conflict_policy
         added = engine.add(args.paths, destination, conflict)
         for rejected in added.rejected:
             out.rejected(rejected.path, rejected.reason)

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import platformdirs
 
+from uploader_gui.domain import ConflictPolicy
+
 log = logging.getLogger(__name__)
 
 APP_DIR_NAME = "procore-uploader"
@@ -117,7 +119,8 @@ class Settings:
     #: Also compute MD5 and send it as Content-MD5. Off: storage already checks every segment
     #: against its SHA-256 (part of the signed request), and MD5 makes hashing ~2-3x slower.
     send_md5: bool = False
-    conflict_policy: str = "keep-both"
+    #: Asked once, then used for files whose name the folder already holds.
+    conflict_policy: ConflictPolicy = ConflictPolicy.KEEP_BOTH
     environment: str = "production"
     custom_api_base: str = ""
     custom_login_base: str = ""
@@ -140,6 +143,12 @@ class Settings:
             return cls()
         known = {f.name for f in fields(cls)}
         settings = cls(**{k: v for k, v in raw.items() if k in known})
+        try:
+            settings.conflict_policy = ConflictPolicy(settings.conflict_policy)
+        except ValueError:
+            log.warning("conflict_policy %r in %s is unknown; using %s",
+                        settings.conflict_policy, path, ConflictPolicy.KEEP_BOTH.value)
+            settings.conflict_policy = ConflictPolicy.KEEP_BOTH
         if settings.segment_threshold_mib != settings.threshold_mib_clamped:
             log.warning("segment_threshold_mib %r in %s is out of range; using %d",
                         settings.segment_threshold_mib, path, settings.threshold_mib_clamped)
@@ -164,4 +173,5 @@ class Settings:
         from uploader_gui.fileutil import atomic_write_text
 
         path = path or config_dir() / "settings.json"
-        atomic_write_text(path, json.dumps(asdict(self), indent=2))
+        saved = {**asdict(self), "conflict_policy": ConflictPolicy(self.conflict_policy).value}
+        atomic_write_text(path, json.dumps(saved, indent=2))

@@ -65,8 +65,8 @@ def test_failed_rows_stand_out_and_the_summary_line_stays(
     # One failed row is removed from the list (and the history)...
     first, second = (model.item_at(row) for row in failed)
     window.table.selectRow(window.proxy.mapFromSource(model.index(failed[0], 0)).row())
-    assert window.remove_action.isEnabled()
-    window.remove_action.trigger()
+    assert window.queue_actions.remove.isEnabled()
+    window.queue_actions.remove.trigger()
     qtbot.waitUntil(lambda: model.item(first.id) is None)
     assert all(it.id != first.id for it in parts.engine.items())
     assert "1 upload needs attention" in bar.label.text()

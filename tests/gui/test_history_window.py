@@ -101,8 +101,12 @@ def uploaded(qtbot: QtBot, demo: Any, sandbox: Any, make_window: Any,
     parts.window.add_paths([refused])
     qtbot.waitUntil(lambda: parts.window.model.rowCount() == 3 and all(
         i.state.finished for i in parts.window.model.items()), timeout=30_000)
-    parts.window.remove_finished_action.trigger()
+    remove_finished = parts.window.queue_actions.remove_finished
+    qtbot.waitUntil(remove_finished.isEnabled, timeout=5_000)
+    remove_finished.trigger()
     qtbot.waitUntil(lambda: parts.window.model.rowCount() == 1, timeout=10_000)  # the failed
+    # The journal's rows go through the queue's writer thread.
+    qtbot.waitUntil(lambda: len(parts.engine.items()) == 1, timeout=10_000)
     return parts
 
 

@@ -81,7 +81,7 @@ def test_a_drop_at_start_up_is_not_told_as_left_from_last_time(
 def test_the_add_notice_counts_empty_folders_created() -> None:
     from types import SimpleNamespace
 
-    from uploader_gui.gui.upload_queue import describe_add
+    from uploader_gui.gui.queue_words import describe_add
 
     added = SimpleNamespace(items=[], rejected=[], duplicates=[],
                             folders=[("Handover", "Empty"), ("Blank",)])

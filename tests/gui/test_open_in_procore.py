@@ -54,8 +54,8 @@ def test_open_in_procore_in_demo_mode_shows_the_folder_page(
     window.table.selectionModel().select(
         window.proxy.index(0, 0), QItemSelectionModel.SelectionFlag.ClearAndSelect
         | QItemSelectionModel.SelectionFlag.Rows)
-    qtbot.waitUntil(window.open_web_action.isEnabled, timeout=2000)
-    window.open_web_action.trigger()
+    qtbot.waitUntil(window.queue_actions.open_web.isEnabled, timeout=2000)
+    window.queue_actions.open_web.trigger()
     [url] = browser.opened
     folder = demo.folder_ids["Drawings"]
     assert url == f"{sandbox.api_url}/{demo.project_ids[0]}/project/documents?folder_id={folder}"
@@ -67,7 +67,7 @@ def test_open_in_procore_in_demo_mode_shows_the_folder_page(
 
 def test_the_action_says_it_opens_the_folder(make_window: Any) -> None:
     """The link is the folder's (Procore has none for one file): the words say so."""
-    action = make_window(show=False).window.open_web_action
+    action = make_window(show=False).window.queue_actions.open_web
     assert action.text() == "Open folder in Pro&core"
     for tip in (action.toolTip(), action.statusTip()):
         assert "folder holding the file in Procore" in tip and "browser" in tip

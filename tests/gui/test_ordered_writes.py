@@ -43,22 +43,28 @@ def test_a_quick_pause_then_resume_of_a_waiting_file_leaves_it_queued_in_the_jou
     assert window.model.item(waiting).state is UploadState.QUEUED
 
     # A slow disk: the Pause takes a while to be written.
-    real_pause = engine.pause
+    journal = engine.journal
+    real_update = journal.update
     written = threading.Event()
 
-    def slow_pause(upload_id: int) -> None:
-        time.sleep(0.4)
-        real_pause(upload_id)
-        written.set()
+    def slow_update(upload_id: int, **changes: Any) -> None:
+        if changes.get("state") is UploadState.PAUSED:
+            time.sleep(0.4)
+            real_update(upload_id, **changes)
+            written.set()
+        else:
+            real_update(upload_id, **changes)
 
-    monkeypatch.setattr(engine, "pause", slow_pause)
+    monkeypatch.setattr(journal, "update", slow_update)
     window.queue.pause([waiting])
-    assert window.model.item(waiting).state is UploadState.PAUSED
+    qtbot.waitUntil(lambda: window.model.item(waiting).state is UploadState.PAUSED,
+                    timeout=1_000)
     window.queue.resume([waiting])
     qtbot.waitUntil(written.is_set, timeout=5_000)
-    qtbot.waitUntil(lambda: window.queue.writes.pending == 0, timeout=5_000)
+    window.queue.service.flush()
 
     # The window says it waits its turn; so must the journal, or after a crash it would stay
     # paused instead of continuing by itself.
-    assert window.model.item(waiting).state is UploadState.QUEUED
+    qtbot.waitUntil(lambda: window.model.item(waiting).state is UploadState.QUEUED,
+                    timeout=1_000)
     assert engine.journal.get(waiting).state is UploadState.QUEUED

@@ -14,7 +14,7 @@ from pytestqt.qtbot import QtBot
 
 from tests.gui.conftest import WindowParts, documents_destination
 from tests.gui.test_window_sandbox import wait_state
-from uploader_gui.gui.main_window import CloseChoice
+from uploader_gui.gui.close_question import CloseChoice
 from uploader_gui.gui.stop_signals import QuitRequests
 from uploader_gui.sandbox.faults import Fault
 from uploader_gui.transfer.model import ProgressEvent, UploadState

@@ -81,7 +81,7 @@ def test_skip_and_remember_as_the_default(qtbot: QtBot, demo: Any, sandbox: Any,
     window.add_paths([f])
     qtbot.waitUntil(lambda: "you chose Skip" in window.notice_label.text(), timeout=10_000)
     assert window.model.rowCount() == 1
-    assert window.settings.conflict_policy == "skip"
+    assert window.settings.conflict_policy is ConflictPolicy.SKIP
     assert window.settings.extra[ASK_KEY] is False
     # Remembered: no more questions; the default (skip) applies.
     f.write_bytes(b"v3 changed again")

@@ -16,7 +16,8 @@ from pytestqt.qtbot import QtBot
 
 from tests.gui.conftest import WindowParts, documents_destination
 from uploader_gui.gui.destination_bar import COMPANY_DOCUMENTS, NodeRole
-from uploader_gui.gui.main_window import CloseChoice, MainWindow
+from uploader_gui.gui.close_question import CloseChoice
+from uploader_gui.gui.main_window import MainWindow
 from uploader_gui.sandbox.faults import Fault
 from uploader_gui.transfer.model import DestinationKind, UploadItem, UploadState
 
@@ -241,18 +242,18 @@ def test_pause_and_resume_a_running_upload(qtbot: QtBot, demo: Any, sandbox: Any
 
     asked = time.monotonic()
     window.table.selectRow(0)
-    window.pause_action.trigger()
+    window.queue_actions.pause.trigger()
     wait_state(qtbot, window, item.id, UploadState.PAUSED, timeout=5000)
     took = time.monotonic() - asked
     assert took < 1.5, f"pausing took {took:.2f} s"
-    assert not window.queue.pool.is_running(item.id)
+    assert item.id not in window.queue.service.running()
     assert parts.engine.get(item.id).state is UploadState.PAUSED
     assert "big.bin" not in names_in_sandbox(sandbox, demo.project_ids[0])
 
     window.table.selectRow(0)
-    qtbot.waitUntil(window.resume_action.isEnabled, timeout=1000)  # next redraw tick
-    assert not window.pause_action.isEnabled()
-    window.resume_action.trigger()
+    qtbot.waitUntil(window.queue_actions.resume.isEnabled, timeout=1000)  # next redraw tick
+    assert not window.queue_actions.pause.isEnabled()
+    window.queue_actions.resume.trigger()
     wait_state(qtbot, window, item.id, UploadState.DONE, timeout=30_000)
     done = parts.engine.get(item.id)
     assert sandbox.document_bytes(done.procore_id) == big.read_bytes()
@@ -345,7 +346,7 @@ def test_closing_while_uploading_can_stop_and_leaves_work_resumable(
     assert time.monotonic() - started < 3.0
     # The running upload was stopped, not lost: it is queued for the next start.
     assert parts.engine.get(item.id).state is UploadState.QUEUED
-    assert not window.queue.pool.running_ids()
+    assert not window.queue.service.running()
 
 
 def test_a_rate_limit_hold_is_shown_until_it_ends(qtbot: QtBot, demo: Any, sandbox: Any,

@@ -24,7 +24,7 @@ from uploader_gui.journal.store import Journal
 from uploader_gui.procore.client import ProcoreClient
 from uploader_gui.procore.http import RetryPolicy
 from uploader_gui.procore.tokens import StaticTokenProvider
-from uploader_gui.transfer.queue import (ItemAdded, ItemChanged, Notice, QueueEvent,
+from uploader_gui.transfer.queue import (Idle, ItemChanged, ItemsAdded, Notice, QueueEvent,
                                          UploadService)
 
 MiB = 1024 * 1024
@@ -194,8 +194,8 @@ def test_loaded_items_are_announced_and_paused_ones_wait(make_service: Any, make
     service = UploadService(engine, Settings(parallel_files=2))
     try:
         added: list[int] = []
-        service.subscribe(lambda e: added.append(e.item.id) if isinstance(e, ItemAdded)
-                          else None)
+        service.subscribe(lambda e: added.extend(i.id for i in e.items)
+                          if isinstance(e, ItemsAdded) else None)
         service.load()
         assert sorted(added) == [queued.id, paused.id]
         assert service.start_unfinished() == [queued.id]
@@ -230,3 +230,74 @@ def test_files_left_waiting_for_the_connection_are_told_once(sandbox: Sandbox, d
         engine.journal.close()
         client.close()
     assert notices == ["Procore could not be reached for 3 files."]
+
+
+def test_closing_queues_a_running_file_again_but_a_paused_one_stays_paused(
+        make_engine: Any, sandbox: Sandbox, demo: Any, tmp_path: Path) -> None:
+    sandbox.faults.add(Fault("slow", "storage_put", rate=1 * MiB, times=None))
+    engine = make_engine()
+    service = UploadService(engine, Settings(segment_threshold_mib=5, segment_size_mib=5,
+                                             parallel_segments=1, parallel_files=2))
+    states: dict[int, UploadState] = {}
+    service.subscribe(lambda e: states.__setitem__(e.item.id, e.item.state)
+                      if isinstance(e, ItemChanged) else None)
+    running, paused = service.add([_write(tmp_path, "site.mp4", 12 * MiB),
+                                   _write(tmp_path, "plan.pdf", 12 * MiB)], _dest(demo)).items
+    _until(lambda: states.get(running.id) is UploadState.UPLOADING
+           and states.get(paused.id) is UploadState.UPLOADING)
+    service.pause([paused.id])  # the person's pause: it must stay paused
+    assert service.close(timeout=10)
+    # The app closing is not the person's pause: the file continues at the next start.
+    assert _journal_state(engine, running.id) is UploadState.QUEUED
+    assert _journal_state(engine, paused.id) is UploadState.PAUSED
+    assert not service.busy
+
+
+def test_a_run_that_raises_is_shown_failed_and_the_queue_goes_on(
+        make_service: Any, demo: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    service = make_service(Settings(parallel_files=1))
+    real_run = service.engine.run
+    broken, fine = service.add([_write(tmp_path, "broken.pdf", 100),
+                                _write(tmp_path, "fine.pdf", 100)], _dest(demo),
+                               start=False).items
+
+    def run(upload_id: int, *args: Any) -> Any:
+        if upload_id == broken.id:
+            raise ValueError("a defect")
+        return real_run(upload_id, *args)
+
+    monkeypatch.setattr(service.engine, "run", run)
+    ended: list[tuple[int, UploadState]] = []
+    idle = threading.Event()
+
+    def listen(event: QueueEvent) -> None:
+        if isinstance(event, ItemChanged) and event.ended:
+            ended.append((event.item.id, event.item.state))
+        elif isinstance(event, Idle):
+            idle.set()
+
+    service.subscribe(listen)
+    service.start([broken.id, fine.id])
+    assert idle.wait(60), "the service says when nothing runs any more"
+    assert ended == [(broken.id, UploadState.FAILED), (fine.id, UploadState.DONE)]
+    assert service.item(broken.id).error == "Unexpected problem: a defect"
+    service.flush()
+    assert _journal_state(service.engine, broken.id) is UploadState.FAILED
+
+
+def test_workers_are_made_by_the_given_spawn(make_engine: Any, demo: Any,
+                                             tmp_path: Path) -> None:
+    made: list[str] = []
+
+    def spawn(target: Callable[[], None], name: str) -> threading.Thread:
+        made.append(name)
+        return threading.Thread(target=target, name=f"custom-{name}")
+
+    service = UploadService(make_engine(), Settings(parallel_files=2), spawn=spawn)
+    try:
+        service.add([_write(tmp_path, f"{n}.txt", 10) for n in range(3)], _dest(demo))
+        assert service.wait_idle(60)
+    finally:
+        assert service.close(timeout=10)
+    assert made == ["upload-file", "upload-file"]
+    assert not [t for t in threading.enumerate() if t.name.startswith("custom-")]

@@ -154,3 +154,10 @@ def details_for(items: list[UploadItem]) -> str:
         if why.details:
             lines.append(f"  details: {why.details}")
     return "\n".join(lines)
+
+
+def disk_problem(exc: BaseException) -> str:
+    """Why a file of the app's own could not be written, without error numbers."""
+    reason = getattr(exc, "strerror", None) or "the file could not be written"
+    return (f"{reason[:1].lower()}{reason[1:]}. Check that the disk has room and try again; "
+            "if it keeps happening, ask your IT support.")

@@ -3,11 +3,50 @@ its right, so every action stays reachable whatever the window's size."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QHBoxLayout, QMainWindow, QMenu, QWidget
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QHBoxLayout, QMainWindow, QMenu, QStyle, QToolBar, QWidget
+
+
+def make_action(window: QMainWindow, text: str, icon: QStyle.StandardPixmap | None,
+                slot: Callable[[], Any],
+                shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
+                tip: str = "") -> QAction:
+    """An action whose tooltip names its shortcut, and whose shortcut works wherever the
+    focus is in the window."""
+    action = QAction(text, window)
+    if icon is not None:
+        action.setIcon(window.style().standardIcon(icon))
+    if shortcut is not None:
+        action.setShortcut(QKeySequence(shortcut))
+    native = QKeySequence.SequenceFormat.NativeText
+    action.setToolTip(f"{tip or text.replace('&', '').rstrip('…')}"
+                      + (f" ({action.shortcut().toString(native)})"
+                         if shortcut is not None else ""))
+    action.triggered.connect(slot)
+    window.addAction(action)
+    return action
+
+
+def add_toolbar(window: QMainWindow, actions: Sequence[QAction | None]) -> QToolBar:
+    """The toolbar (None: a separator), its buttons reachable with Tab, not only the mouse."""
+    toolbar = QToolBar("Actions", window)
+    toolbar.setObjectName("actions")
+    toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+    for action in actions:
+        if action is None:
+            toolbar.addSeparator()
+        else:
+            toolbar.addAction(action)
+    window.addToolBar(toolbar)
+    for action in toolbar.actions():
+        button = toolbar.widgetForAction(action)
+        if button is not None and not action.isSeparator():
+            button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+    return toolbar
 
 
 def add_menu(window: QMainWindow, title: str, actions: Sequence[QAction | None]) -> QMenu:

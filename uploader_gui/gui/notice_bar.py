@@ -3,7 +3,9 @@ screen readers when it changes."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QUrl
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QStyle, QToolButton, QWidget
 
 from uploader_gui.gui.announce import announce
@@ -36,3 +38,16 @@ class NoticeBar(QFrame):
         self.label.setText(text)
         self.setVisible(bool(text))
         announce(self.label, text)
+
+
+def demo_banner(folder: Path, parent: QWidget) -> QLabel:
+    """Says that the demo sends nothing to the real Procore, and where its files land."""
+    banner = QLabel(
+        f"<b>Demo mode.</b> Nothing goes to the real Procore: uploads land in a pretend "
+        f"Procore that keeps its files in "
+        f"<a href=\"{QUrl.fromLocalFile(str(folder)).toString()}\">{folder}</a>.", parent)
+    banner.setObjectName("demoBanner")
+    banner.setWordWrap(True)
+    banner.setOpenExternalLinks(True)
+    banner.setAccessibleName("Demo mode notice")
+    return banner

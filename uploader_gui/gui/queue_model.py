@@ -15,8 +15,8 @@ from PySide6.QtWidgets import QApplication, QStyle
 
 from uploader_gui.gui.failure_words import explain, scrub
 from uploader_gui.gui.signals import emit
-from uploader_gui.transfer.model import (DestinationKind, ProgressEvent, UploadItem,
-                                         UploadState)
+from uploader_gui.domain import DestinationKind, ProgressEvent, UploadItem, UploadState
+from uploader_gui.transfer.queue import ItemChanged, ItemsAdded, ItemsRemoved, QueueEvent
 
 log = logging.getLogger(__name__)
 
@@ -210,6 +210,18 @@ class QueueModel(QAbstractTableModel):
 
     # -- changes ------------------------------------------------------------------------------
 
+    def apply(self, event: QueueEvent) -> None:
+        """Take one of the upload service's events: the model's only source of change."""
+        if isinstance(event, ItemsAdded):
+            self.add_items(event.items)
+        elif isinstance(event, ItemChanged):
+            if event.progress is not None and not event.ended:
+                self.apply_event(event.progress)
+            else:
+                self.update_item(event.item)
+        elif isinstance(event, ItemsRemoved):
+            self.remove_ids(event.upload_ids)
+
     def add_items(self, items: Iterable[UploadItem]) -> list[UploadItem]:
         """Append items not already shown (by id); returns those added. One insert for all."""
         new = [it for it in items if it.id not in self._row_of]
@@ -255,18 +267,6 @@ class QueueModel(QAbstractTableModel):
             item.error = event.error
         row.speed, row.eta = event.speed, event.eta
         self._mark(index)
-
-    def set_state(self, upload_ids: Iterable[int], state: UploadState) -> None:
-        """Show a state decided here (paused or cancelled before a worker took the item)."""
-        for upload_id in upload_ids:
-            index = self._row_of.get(upload_id)
-            if index is not None:
-                row = self._rows[index]
-                row.item.state = state
-                if state is not UploadState.FAILED:
-                    row.item.error = None
-                row.speed, row.eta = 0.0, None
-                self._mark(index)
 
     def remove_ids(self, upload_ids: Iterable[int]) -> None:
         """Remove rows, one removal per contiguous run (highest first keeps indexes valid)."""

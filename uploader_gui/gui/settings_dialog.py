@@ -52,7 +52,8 @@ class SettingsDialog(QDialog):
         self.conflict.setAccessibleName("When a file of that name exists")
         for policy in ConflictPolicy:
             self.conflict.addItem(str(policy), policy.value)
-        self.conflict.setCurrentIndex(max(0, self.conflict.findData(settings.conflict_policy)))
+        self.conflict.setCurrentIndex(
+            max(0, self.conflict.findData(ConflictPolicy(settings.conflict_policy).value)))
         self.notify = QCheckBox("Show a notification when uploads finish or need attention",
                                 self)
         self.notify.setChecked(settings.extra.get(NOTIFY_KEY, True) is not False)
@@ -187,7 +188,8 @@ class SettingsDialog(QDialog):
             extra.pop(LOG_FOLDER_KEY, None)
         return dataclasses.replace(
             self._original, parallel_files=self.parallel.value(),
-            segment_size_mib=self.segment.value(), conflict_policy=self.conflict.currentData(),
+            segment_size_mib=self.segment.value(),
+            conflict_policy=ConflictPolicy(self.conflict.currentData()),
             environment=self._original.environment if custom else env,
             custom_api_base=self.api_url.text().strip() if custom else "",
             custom_login_base=self.login_url.text().strip() if custom else "", extra=extra)

@@ -1,31 +1,32 @@
-"""The window's upload queue: owns the worker pool, feeds the table model, asks the engine.
+"""The window's side of the upload queue: drives the Qt-free :class:`UploadService`, adapts
+its events into the table model, and says what happens in the notice line.
 
-Every engine call that touches the journal or the disk runs on the background runner; only
-pause and cancel of a running upload act at once (they set flags the engine polls).
+The service owns the items, the running files and the journal writes; this object reads and
+scans on the background runner, hands the person's actions to the service (which returns at
+once), and keeps the window's own policy: trying the connection again while Procore cannot be
+reached, and counting a batch for the "uploads finished" message.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Protocol
 
-from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 
 from uploader_gui.config import Settings
+from uploader_gui.domain import ConflictPolicy, Destination, UploadItem, UploadState
 from uploader_gui.gui.failure_words import explain
-from uploader_gui.gui.signals import emit
+from uploader_gui.gui.queue_bridge import QtWorkers, QueueBridge
 from uploader_gui.gui.queue_model import QueueModel
+from uploader_gui.gui.queue_words import AddOutcome, describe_add, start_up_notice
+from uploader_gui.gui.signals import emit
 from uploader_gui.gui.tasks import TaskRunner
-from uploader_gui.gui.workers import UploadPool
-from uploader_gui.journal.store import Journal
-from uploader_gui.transfer.control import TransferControl
-from uploader_gui.transfer.model import (ConflictPolicy, Destination, ProgressEvent, Rejected,
-                                         UploadItem, UploadState)
+from uploader_gui.transfer.engine import UploadEngine
 from uploader_gui.transfer.environments import waiting_elsewhere
-from uploader_gui.transfer.scan import renamed_note
+from uploader_gui.transfer.queue import Idle, ItemChanged, QueueEvent, UploadService
 
 log = logging.getLogger(__name__)
 
@@ -36,83 +37,8 @@ NETWORK_RETRY_FIRST = 10.0
 NETWORK_RETRY_LONGEST = 120.0
 
 
-class AddOutcome(Protocol):
-    items: list[UploadItem]
-    rejected: list[Rejected]
-    duplicates: list[UploadItem]
-
-
-class QueueEngine(Protocol):
-    """What the window needs of :class:`uploader_gui.transfer.engine.UploadEngine`."""
-
-    def add(self, paths: Iterable[Path], destination: Destination,
-            conflict: ConflictPolicy | None = None) -> AddOutcome: ...
-    def items(self) -> list[UploadItem]: ...
-    def unfinished(self) -> list[UploadItem]: ...
-    def get(self, upload_id: int) -> UploadItem: ...
-    def retry(self, upload_id: int) -> UploadItem: ...
-    def pause(self, upload_id: int) -> None: ...
-    def cancel(self, upload_id: int) -> None: ...
-    def remove_finished(self) -> int: ...
-    def apply_settings(self, settings: Settings) -> None: ...
-    @property
-    def journal(self) -> Journal: ...
-    def run(self, upload_id: int, control: TransferControl | None = None,
-            on_event: Callable[[ProgressEvent], None] | None = None) -> UploadItem: ...
-
-
-def describe_add(result: AddOutcome) -> str:
-    """One or two sentences about what an add did, for the notice line."""
-    parts = []
-    if result.items:
-        n = len(result.items)
-        parts.append(f"{n} file{'s' if n != 1 else ''} added to the queue.")
-    renamed = [(i.path.name, note) for i in result.items
-               if (note := renamed_note(i.path.name, i.name))]
-    if renamed:
-        name, note = renamed[0]
-        more = f" ({len(renamed) - 1} more names changed too)" if len(renamed) > 1 else ""
-        parts.append(f"{name} goes into Procore {note}.{more}")
-    if result.duplicates:
-        n = len(result.duplicates)
-        parts.append(f"{n} file{'s were' if n != 1 else ' was'} already in the queue for "
-                     "this place, so not added again.")
-    folders = getattr(result, "folders", [])  # empty folders created, as a copy does
-    if folders:
-        n = len(folders)
-        parts.append(f"{n} empty folder{'s' if n != 1 else ''} created in Procore.")
-    left_out = getattr(result, "left_out", [])
-    if left_out:
-        n = len(left_out)
-        names = ", ".join(p.name for p in left_out[:3]) + (", …" if n > 3 else "")
-        parts.append(f"{n} system file{'s' if n != 1 else ''} left out ({names}): Windows, "
-                     "macOS and Office make these by themselves. Drop one on its own to upload "
-                     "it anyway.")
-    if result.rejected:
-        first = result.rejected[0]
-        others = len(result.rejected) - 1
-        text = f"Not added: {first.path.name or first.path} — {first.reason}"
-        if others:
-            text += f" (and {others} more)"
-        parts.append(text)
-    return " ".join(parts) or "Nothing to add: the folder holds no files."
-
-
-def start_up_notice(continuing: int, paused: int) -> str:
-    """What the start-up does with last time's uploads ("" when there were none)."""
-    parts = []
-    if continuing:
-        parts.append(f"Continuing {continuing} unfinished upload"
-                     f"{'s' if continuing != 1 else ''} from last time.")
-    if paused:
-        parts.append(f"{paused} upload{'s' if paused != 1 else ''} you paused "
-                     f"{'stay' if paused != 1 else 'stays'} paused: select "
-                     f"{'them' if paused != 1 else 'it'} and choose Resume when you are ready.")
-    return " ".join(parts)
-
-
 class UploadQueue(QObject):
-    """Feeds the model from the engine and the workers; the model only displays."""
+    """Hands the window's requests to the service and its events to the model."""
 
     #: A sentence for the person (what was added, what was refused, what went wrong).
     notice = Signal(str)
@@ -127,23 +53,18 @@ class UploadQueue(QObject):
     #: An add finished (the engine's AddResult).
     added = Signal(object)
 
-    def __init__(self, engine: QueueEngine, model: QueueModel, tasks: TaskRunner,
-                 parallel: int, parent: QObject | None = None) -> None:
+    def __init__(self, engine: UploadEngine, model: QueueModel, tasks: TaskRunner,
+                 settings: Settings, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.engine = engine
         self.model = model
         self._tasks = tasks
-        #: The person's Pause / Resume / Retry / Cancel / Remove reach the journal through one
-        #: thread, in the order asked for (a Pause written after the Resume that followed it
-        #: would leave a queued file paused after a crash), and never wait behind other jobs.
-        self.writes = TaskRunner(self, max_threads=1)
-        self.pool = UploadPool(engine, parallel, self)
-        self.pool.progress.connect(self._on_progress)
-        self.pool.item_finished.connect(self._on_finished)
-        self.pool.errored.connect(self._on_errored)
-        self.pool.drained.connect(self._on_drained)
-        self._batch_done = 0
-        self._batch_failed = 0
+        self.workers = QtWorkers(self)
+        self.service = UploadService(engine, settings, spawn=self.workers.spawn)
+        self._bridge = QueueBridge(self.service, self)
+        # Always queued: events from the GUI thread keep their place behind the workers'.
+        self._bridge.happened.connect(self._on_event, Qt.ConnectionType.QueuedConnection)
+        self._batch_done = self._batch_failed = 0
         self._batch_stopped = False
         self._adding = 0
         # Uploads waiting for the connection are tried again by this timer (see
@@ -161,35 +82,32 @@ class UploadQueue(QObject):
         # time it is read: they are their adder's to queue, not "unfinished from last time".
         since = time.time()
 
-        def read() -> tuple[list[UploadItem], list[UploadItem], str | None]:
+        def read() -> tuple[list[UploadItem], str | None]:
             # Only this Procore's uploads; those kept for another one are counted.
-            elsewhere: dict[str, int] = getattr(self.engine, "elsewhere", dict)()
-            return self.engine.items(), [it for it in self.engine.unfinished()
-                                         if it.created_at < since], waiting_elsewhere(elsewhere)
+            return self.service.load(), waiting_elsewhere(self.engine.elsewhere())
 
-        self._tasks.submit(read, self._on_loaded, self._report_error)
+        def loaded(result: tuple[list[UploadItem], str | None]) -> None:
+            fresh, elsewhere = result
+            unfinished = [it for it in fresh if not it.state.finished and it.created_at < since]
+            resume = [it.id for it in unfinished if it.state.resumes_at_start]
+            self.service.start(resume)
+            paused = sum(1 for it in unfinished if it.state is UploadState.PAUSED)
+            said = " ".join(filter(None, [start_up_notice(len(resume), paused), elsewhere]))
+            if said:
+                emit(self.notice, said)
+            emit(self.loaded)
 
-    def _on_loaded(self, result: tuple[list[UploadItem], list[UploadItem], str | None]) -> None:
-        items, unfinished, elsewhere = result
-        self.model.add_items([*items, *unfinished])
-        resume = [it.id for it in unfinished if it.state.resumes_at_start]
-        self.pool.enqueue(resume)
-        paused = sum(1 for it in unfinished if it.state is UploadState.PAUSED)
-        said = " ".join(filter(None, [start_up_notice(len(resume), paused), elsewhere]))
-        if said:
-            emit(self.notice, said)
-        emit(self.loaded)
+        self._tasks.submit(read, loaded, self._report_error)
 
     def add_paths(self, paths: Sequence[Path], destination: Destination,
                   conflict: ConflictPolicy | None = None) -> None:
-        """Scan and queue in the background; rows appear when the journal holds them."""
+        """Scan and queue in the background; the files start once the journal holds them."""
         paths = list(paths)
         self._adding += 1
 
         def done(result: AddOutcome) -> None:
             self._adding -= 1
-            self.model.add_items(result.items)
-            self.pool.enqueue(it.id for it in result.items)
+            self.service.start([it.id for it in result.items])  # workers start on this thread
             emit(self.notice, describe_add(result))
             emit(self.added, result)
 
@@ -197,116 +115,66 @@ class UploadQueue(QObject):
             self._adding -= 1
             self._report_error(exc)
 
-        self._tasks.submit(lambda: self.engine.add(paths, destination, conflict), done, failed)
+        self._tasks.submit(lambda: self.service.add(paths, destination, conflict, start=False),
+                           done, failed)
 
     # -- actions on rows ----------------------------------------------------------------------
 
     def pause(self, upload_ids: Iterable[int]) -> None:
-        ids = [i for i in upload_ids if (state := self._state(i)) is not None
-               and not state.finished and state is not UploadState.PAUSED]
-        waiting = self.pool.pause(ids)
-        if waiting:
+        if self.service.pause(list(upload_ids)):
             self._batch_stopped = True
-        self._record_stop(waiting, UploadState.PAUSED, self.engine.pause)
 
     def cancel(self, upload_ids: Iterable[int]) -> None:
-        ids = [i for i in upload_ids if (state := self._state(i)) is not None
-               and not state.finished]
-        waiting = self.pool.cancel(ids)
-        # Paused or waiting-for-sign-in rows are in no worker's list but still cancellable.
-        idle = [i for i in ids if not self.pool.is_running(i) and i not in waiting
-                and (state := self._state(i)) is not None and state.resumable]
-        self._record_stop([*waiting, *idle], UploadState.CANCELLED, self.engine.cancel)
-
-    def _record_stop(self, upload_ids: list[int], state: UploadState,
-                     action: Callable[[int], None]) -> None:
-        if not upload_ids:
-            return
-        self.model.set_state(upload_ids, state)
-
-        def write() -> None:
-            for upload_id in upload_ids:
-                action(upload_id)
-
-        self.writes.submit(write, None, self._report_error)
+        self.service.cancel(list(upload_ids))
 
     def resume(self, upload_ids: Iterable[int]) -> None:
-        self._requeue([i for i in upload_ids
-                       if (state := self._state(i)) is not None and state.resumable])
+        self.service.resume(list(upload_ids))
 
     def retry(self, upload_ids: Iterable[int]) -> None:
-        self._requeue([i for i in upload_ids
-                       if (state := self._state(i)) is not None and state.retryable])
+        self.service.retry(list(upload_ids))
 
     def pause_all(self) -> None:
-        self.pause(it.id for it in self.model.items())
+        self.pause(it.id for it in self.service.items())
 
     def resume_all(self) -> None:
-        self.resume(it.id for it in self.model.items())
-
-    def _requeue(self, upload_ids: list[int]) -> None:
-        if not upload_ids:
-            return
-        self.model.set_state(upload_ids, UploadState.QUEUED)
-
-        def write() -> list[UploadItem]:
-            return [self.engine.retry(i) for i in upload_ids]
-
-        def done(items: list[UploadItem]) -> None:
-            for item in items:
-                self.model.update_item(item)
-            self.pool.enqueue(it.id for it in items if it.state is UploadState.QUEUED)
-
-        self.writes.submit(write, done, self._report_error)
+        self.resume(it.id for it in self.service.items())
 
     def remove_finished(self) -> None:
-        """Take finished rows (not failed ones) out of the list and the history."""
-        gone = [it.id for it in self.model.items()
-                if it.state.finished and it.state is not UploadState.FAILED]
-
-        def done(_: object) -> None:
-            self.model.remove_ids(gone)
-
-        self.writes.submit(self.engine.remove_finished, done, self._report_error)
+        """Take finished rows (not failed ones) out of the list."""
+        self.service.remove_finished()
 
     def remove(self, upload_ids: Iterable[int]) -> None:
-        """Take finished rows (failed ones too) out of the list and the history."""
-        gone = [i for i in upload_ids if (state := self._state(i)) is not None and state.finished]
-        if not gone:
-            return
-        journal = self.engine.journal
+        """Take finished rows (failed ones too) out of the list."""
+        wanted = set(upload_ids)
+        self.service.remove([it.id for it in self.service.items()
+                             if it.id in wanted and it.state.finished])
 
-        def done(_: object) -> None:
-            self.model.remove_ids(gone)
-
-        self.writes.submit(lambda: journal.remove(gone), done, self._report_error)
+    def ids_in(self, state: UploadState) -> list[int]:
+        return [it.id for it in self.service.items() if it.state is state]
 
     def apply_settings(self, settings: Settings) -> None:
-        """From the next file on: the engine plans segments with ``settings`` and as many
-        files run at once as ``parallel_files`` says (a running file keeps its plan)."""
-        self.engine.apply_settings(settings)
-        self.pool.resize(settings.parallel_files)
-
-    # -- state --------------------------------------------------------------------------------
+        """From the next file on: segments planned with ``settings``, and as many files at
+        once as ``parallel_files`` says (a running file keeps its plan)."""
+        self.service.apply_settings(settings)
 
     @property
     def busy(self) -> bool:
         """Files are uploading, waiting for a worker, or being added."""
-        return self.pool.busy or self._adding > 0
+        return self.service.busy or self._adding > 0
 
-    def _state(self, upload_id: int) -> UploadState | None:
-        item = self.model.item(upload_id)
-        return None if item is None else item.state
-
-    # -- from the workers ---------------------------------------------------------------------
+    # -- from the service ---------------------------------------------------------------------
 
     @Slot(object)
-    def _on_progress(self, event: ProgressEvent) -> None:
-        self.model.apply_event(event)
+    def _on_event(self, event: QueueEvent) -> None:
+        self.model.apply(event)
+        if isinstance(event, ItemChanged) and event.ended:
+            self._run_ended(event.item)
+        elif isinstance(event, Idle):
+            self._drained()
+        # The service's Notice (files left waiting for the connection) is for a run that
+        # ends; the window tries again by itself and says when (_wait_for_network).
 
-    @Slot(object)
-    def _on_finished(self, item: UploadItem) -> None:
-        self.model.update_item(item)
+    def _run_ended(self, item: UploadItem) -> None:
         if item.state.resumable:
             self._batch_stopped = True
         if item.state is UploadState.FAILED:
@@ -318,7 +186,7 @@ class UploadQueue(QObject):
                 emit(self.notice, "The connection to Procore is back: the uploads that waited "
                                   "for it continue.")
                 self._network_timer.stop()
-                self._connection_back()
+                self.resume(self.ids_in(UploadState.WAITING_NETWORK))
             self._network_wait = NETWORK_RETRY_FIRST  # Procore answers again
         elif item.state is UploadState.WAITING_NETWORK:
             self._wait_for_network()
@@ -327,17 +195,7 @@ class UploadQueue(QObject):
                              "sign in; nothing already sent is lost.")
             emit(self.sign_in_needed)
 
-    @Slot(int, str)
-    def _on_errored(self, upload_id: int, message: str) -> None:
-        item = self.model.item(upload_id)
-        if item is not None:
-            self.model.set_state([upload_id], UploadState.FAILED)
-            item.error = message
-            self._batch_failed += 1
-            emit(self.item_failed, item)
-
-    @Slot()
-    def _on_drained(self) -> None:
+    def _drained(self) -> None:
         if self._batch_stopped:
             # Files of this batch were paused or wait (connection, sign-in): it has stopped,
             # not finished; the count goes on when they continue.
@@ -357,7 +215,7 @@ class UploadQueue(QObject):
     def _wait_for_network(self) -> None:
         if not self._network_timer.isActive():
             self._network_timer.start(int(self._network_wait * 1000))
-            n = sum(1 for it in self.model.items() if it.state is UploadState.WAITING_NETWORK)
+            n = len(self.ids_in(UploadState.WAITING_NETWORK))
             emit(self.notice, f"Procore cannot be reached right now. {n} upload"
                               f"{'s wait' if n != 1 else ' waits'} and "
                               f"{'continue' if n != 1 else 'continues'} by itself when the "
@@ -368,16 +226,15 @@ class UploadQueue(QObject):
         """One waiting file tries the connection; the others stay "waiting for the connection"
         (rather than cycling through Queued and Preparing) until it gets through."""
         self._network_wait = min(self._network_wait * 2, NETWORK_RETRY_LONGEST)
-        waiting = [it.id for it in self.model.items() if it.state is UploadState.WAITING_NETWORK]
-        self.resume(waiting[:1])
-
-    def _connection_back(self) -> None:
-        self.resume([it.id for it in self.model.items()
-                     if it.state is UploadState.WAITING_NETWORK])
+        self.resume(self.ids_in(UploadState.WAITING_NETWORK)[:1])
 
     def shutdown(self, timeout_ms: int = 5000) -> bool:
-        """Pause every running upload (resumable next time) and stop the workers."""
+        """Stop every running upload (queued again for the next start unless the person had
+        paused it) and the workers, within ``timeout_ms``; False if one did not stop."""
         self._network_timer.stop()
+        self._bridge.detach()
         self.model.stop()
-        written = self.writes.shutdown(timeout_ms, finish_queued=True)
-        return self.pool.shutdown(timeout_ms) and written
+        stopped = self.service.close(timeout_ms / 1000)
+        if not stopped:
+            self.workers.keep_running_ones()
+        return stopped

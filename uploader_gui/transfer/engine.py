@@ -93,6 +93,8 @@ class UploadEngine:
         self._retired_pools: list[ThreadPoolExecutor] = []
         self._hash_pool = ThreadPoolExecutor(max(2, os.cpu_count() or 2),
                                              thread_name_prefix="hash")
+        #: The files running in this engine (their owner, the queue service, holds the same
+        #: controls): one run per file at a time, and :meth:`close` stops them all.
         self._controls: dict[int, TransferControl] = {}
         self._lock = threading.Lock()
         self._closed = False
@@ -179,23 +181,6 @@ class UploadEngine:
             self.journal.update(upload_id, state=UploadState.QUEUED, error=None)
         return self.journal.get(upload_id)
 
-    def pause(self, upload_id: int) -> None:
-        """Pause a file: a running one stops at its next chunk; a queued one waits."""
-        with self._lock:
-            control = self._controls.get(upload_id)
-        if control is not None:
-            control.pause()
-        elif not self.journal.get(upload_id).state.finished:
-            self.journal.update(upload_id, state=UploadState.PAUSED)
-
-    def cancel(self, upload_id: int) -> None:
-        with self._lock:
-            control = self._controls.get(upload_id)
-        if control is not None:
-            control.cancel()
-        elif not self.journal.get(upload_id).state.finished:
-            self.journal.update(upload_id, state=UploadState.CANCELLED)
-
     def apply_settings(self, settings: Settings) -> None:
         """Use ``settings`` from the next file on: segment size, threshold, parallel segments,
         MD5 (a file already running keeps its plan; its segments are in the journal)."""
@@ -206,10 +191,6 @@ class UploadEngine:
                 self._retired_pools.append(self._segment_pool)
                 self._segment_pool = ThreadPoolExecutor(threads, thread_name_prefix="segment")
                 self._segment_threads = threads
-
-    def remove_finished(self) -> int:
-        return self.journal.remove(i.id for i in self.items()
-                                   if i.state.finished and i.state is not UploadState.FAILED)
 
     def close(self) -> None:
         """Stop running uploads at their next chunk and stop the engine's threads."""

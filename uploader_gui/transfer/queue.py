@@ -5,9 +5,13 @@ its events. It holds every item of this Procore, starts files on its own worker 
 many at once as the settings say, changed at once when they change), keeps each running
 file's :class:`TransferControl`, and writes the person's Pause / Resume / Retry / Cancel to the
 journal through one writer thread, in the order they were asked for. Subscribers get plain
-events (:class:`ItemAdded`, :class:`ItemChanged`, :class:`ItemRemoved`, :class:`Notice`) on the
-thread where the change happened, never while the service holds its lock (so they may read
-it); they must return quickly.
+events (:class:`ItemsAdded`, :class:`ItemChanged`, :class:`ItemsRemoved`, :class:`Idle`,
+:class:`Notice`) on the thread where the change happened, never while the service holds its
+lock (so they may read it); they must return quickly.
+
+Workers are plain threads unless the caller gives a ``spawn`` that makes its own kind (the
+window gives QThreads). A file stopped by :meth:`close`, not by the person, is queued again in
+the journal, so it continues by itself at the next start.
 """
 
 from __future__ import annotations
@@ -15,10 +19,12 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from uploader_gui.config import Settings
 from uploader_gui.domain import ConflictPolicy, Destination, ProgressEvent, UploadItem, UploadState
@@ -30,23 +36,30 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class ItemAdded:
-    """A new item in the queue (a copy: the service keeps its own)."""
+class ItemsAdded:
+    """New items in the queue, in the order added (copies: the service keeps its own)."""
 
-    item: UploadItem
+    items: tuple[UploadItem, ...]
 
 
 @dataclass(frozen=True)
 class ItemChanged:
-    """An item's state or progress changed; ``progress`` is the engine's latest report."""
+    """An item's state or progress changed; ``progress`` is the engine's latest report;
+    ``ended`` when a run of the file has just ended (the item is then the journal's)."""
 
     item: UploadItem
     progress: ProgressEvent | None = None
+    ended: bool = False
 
 
 @dataclass(frozen=True)
-class ItemRemoved:
-    upload_id: int
+class ItemsRemoved:
+    upload_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Idle:
+    """No file runs or waits to run any more."""
 
 
 @dataclass(frozen=True)
@@ -61,16 +74,37 @@ def unreachable_notice(count: int) -> Notice:
     return Notice(f"Procore could not be reached for {count} file{'s' if count != 1 else ''}.")
 
 
-QueueEvent = ItemAdded | ItemChanged | ItemRemoved | Notice
+QueueEvent = ItemsAdded | ItemChanged | ItemsRemoved | Idle | Notice
 Subscriber = Callable[[QueueEvent], None]
+
+#: How a run that raised instead of returning (a defect of ours) is shown: as a failure.
+UNEXPECTED = "Unexpected problem: {}"
+
+
+class Worker(Protocol):
+    """A thread that runs the service's loop (``threading.Thread`` or the window's QThread)."""
+
+    def start(self) -> None: ...
+    def join(self, timeout: float | None = None) -> None: ...
+    def is_alive(self) -> bool: ...
+
+
+#: Makes a worker that runs ``target`` (not started yet); ``name`` names its thread.
+Spawn = Callable[[Callable[[], None], str], Worker]
+
+
+def plain_thread(target: Callable[[], None], name: str) -> Worker:
+    return threading.Thread(target=target, name=name, daemon=True)
 
 
 class UploadService:
     """Runs the uploads of one engine (one Procore); every method returns without waiting on
     the network. ``load``, ``add`` and ``close`` read or write the disk: not on a GUI thread."""
 
-    def __init__(self, engine: UploadEngine, settings: Settings) -> None:
+    def __init__(self, engine: UploadEngine, settings: Settings, *,
+                 spawn: Spawn = plain_thread) -> None:
         self.engine = engine
+        self._spawn = spawn
         self._settings = settings
         engine.apply_settings(settings)
         self._lock = threading.RLock()
@@ -83,8 +117,10 @@ class UploadService:
         self._drop: set[int] = set()
         #: Files that stopped waiting for the connection since the queue was last idle.
         self._unreachable: set[int] = set()
+        #: Running files that :meth:`close` stopped (not the person): queued again.
+        self._closed_on: set[int] = set()
         self._waiting: deque[int] = deque()
-        self._workers: list[threading.Thread] = []
+        self._workers: list[Worker] = []
         self._closed = False
         self._subscribers: list[Subscriber] = []
         self._emit_lock = threading.RLock()
@@ -137,6 +173,12 @@ class UploadService:
         with self._lock:
             return list(self._controls)
 
+    @property
+    def busy(self) -> bool:
+        """Files are being sent or wait for a worker."""
+        with self._lock:
+            return bool(self._controls or self._waiting)
+
     # -------------------------------------------------------------- the items
     def items(self) -> list[UploadItem]:
         """Copies of every item, oldest first."""
@@ -150,16 +192,16 @@ class UploadService:
 
     def load(self) -> list[UploadItem]:
         """Read this Procore's items from the journal (a failed one whose bytes are all in
-        storage is queued again) and announce them; nothing starts yet."""
+        storage is queued again) and announce those not held yet; nothing starts. Returns
+        copies of the newly held ones."""
         self.engine.unfinished()  # queues again what only needs attaching
         loaded = self.engine.items()
         with self._lock:
             fresh = [i for i in loaded if i.id not in self._items]
             for item in fresh:
                 self._items[item.id] = item
-        for item in fresh:
-            self._emit(ItemAdded(dataclasses.replace(item)))
-        return [dataclasses.replace(i) for i in loaded]
+        self._announce(fresh)
+        return [dataclasses.replace(i) for i in fresh]
 
     def add(self, paths: Iterable[Path], destination: Destination,
             conflict: ConflictPolicy | None = None, *, start: bool = True) -> AddResult:
@@ -168,8 +210,7 @@ class UploadService:
         with self._lock:
             for item in result.items:
                 self._items[item.id] = dataclasses.replace(item)
-        for item in result.items:
-            self._emit(ItemAdded(dataclasses.replace(item)))
+        self._announce(result.items)
         if start:
             self.start([i.id for i in result.items])
         return result
@@ -182,34 +223,42 @@ class UploadService:
                 if item.id not in self._items:
                     self._items[item.id] = dataclasses.replace(item)
                     new.append(item)
-        for item in new:
-            self._emit(ItemAdded(dataclasses.replace(item)))
+        self._announce(new)
+
+    def _announce(self, items: Sequence[UploadItem]) -> None:
+        if items:
+            self._emit(ItemsAdded(tuple(dataclasses.replace(i) for i in items)))
 
     # ------------------------------------------------------------ the actions
     def start(self, upload_ids: Sequence[int]) -> list[int]:
         """Send these files: those stopped part-way or ended are queued again first. Returns
         the ids that were queued (a finished file, or one already queued, is left)."""
-        started, changed = [], []
         with self._lock:
-            for upload_id in upload_ids:
-                item = self._items.get(upload_id)
-                if item is None or upload_id in self._waiting:
-                    continue
-                if upload_id in self._controls:
-                    if item.state.requeueable or self._controls[upload_id].should_stop():
-                        self._again.add(upload_id)  # queued again once it has stopped
-                    continue
-                if item.state.requeueable:
-                    changed.append(self._requeue(item))
-                elif item.state.finished:
-                    continue
-                self._waiting.append(upload_id)
-                started.append(upload_id)
+            started, changed = self._queue(upload_ids)
             self._start_workers()
-            self._idle.notify_all()
         for copy in changed:  # never under the lock: a subscriber may read the service
             self._changed(copy)
         return started
+
+    def _queue(self, upload_ids: Sequence[int]) -> tuple[list[int], list[UploadItem]]:
+        """Put files on the wait list (under the lock); the running ones once they stop."""
+        started, changed = [], []
+        for upload_id in upload_ids:
+            item = self._items.get(upload_id)
+            if item is None or upload_id in self._waiting:
+                continue
+            if upload_id in self._controls:
+                if item.state.requeueable or self._controls[upload_id].should_stop():
+                    self._again.add(upload_id)  # queued again once it has stopped
+                continue
+            if item.state.requeueable:
+                changed.append(self._requeue(item))
+            elif item.state.finished:
+                continue
+            self._waiting.append(upload_id)
+            started.append(upload_id)
+        self._idle.notify_all()
+        return started, changed
 
     def resume(self, upload_ids: Sequence[int]) -> list[int]:
         """Resume paused or waiting files."""
@@ -232,12 +281,13 @@ class UploadService:
                    if i.state.resumes_at_start]
         return self.start(ids)
 
-    def pause(self, upload_ids: Sequence[int]) -> None:
-        """A running file stops at its next chunk; a queued one waits."""
-        self._stop(upload_ids, UploadState.PAUSED)
+    def pause(self, upload_ids: Sequence[int]) -> list[int]:
+        """A running file stops at its next chunk; a queued one waits. Returns the ids that
+        changed at once (those not running)."""
+        return self._stop(upload_ids, UploadState.PAUSED)
 
-    def cancel(self, upload_ids: Sequence[int]) -> None:
-        self._stop(upload_ids, UploadState.CANCELLED)
+    def cancel(self, upload_ids: Sequence[int]) -> list[int]:
+        return self._stop(upload_ids, UploadState.CANCELLED)
 
     def remove(self, upload_ids: Sequence[int]) -> None:
         """Forget the files (a running one is cancelled first, then forgotten)."""
@@ -257,8 +307,8 @@ class UploadService:
                 gone.append(upload_id)
             if gone:
                 self._writer.remove(gone)
-        for upload_id in gone:
-            self._emit(ItemRemoved(upload_id))
+        if gone:
+            self._emit(ItemsRemoved(tuple(gone)))
 
     def remove_finished(self) -> None:
         """Forget the finished files, failed ones excepted (they wait for a retry)."""
@@ -267,7 +317,7 @@ class UploadService:
                    if i.state.finished and i.state is not UploadState.FAILED]
         self.remove(ids)
 
-    def _stop(self, upload_ids: Sequence[int], state: UploadState) -> None:
+    def _stop(self, upload_ids: Sequence[int], state: UploadState) -> list[int]:
         changed = []
         with self._lock:
             for upload_id in upload_ids:
@@ -288,6 +338,7 @@ class UploadService:
             self._idle.notify_all()
         for item in changed:
             self._changed(item)
+        return [item.id for item in changed]
 
     def _stopping(self, upload_id: int) -> bool:
         control = self._controls.get(upload_id)
@@ -312,12 +363,16 @@ class UploadService:
         self._workers = [w for w in self._workers if w.is_alive()]
         wanted = min(self.parallel_files, len(self._controls) + len(self._waiting))
         while len(self._workers) < wanted:
-            worker = threading.Thread(target=self._work, name="upload-file", daemon=True)
-            self._workers.append(worker)
-            worker.start()
+            self._start_worker()
 
-    def _work(self) -> None:
-        me = threading.current_thread()
+    def _start_worker(self) -> None:
+        mine: list[Worker] = []  # the worker's loop needs the worker itself
+        worker = self._spawn(lambda: self._work(mine[0]), "upload-file")
+        mine.append(worker)
+        self._workers.append(worker)
+        worker.start()
+
+    def _work(self, me: Worker) -> None:
         while True:
             with self._lock:
                 # A smaller pool: the surplus workers leave once their file is done.
@@ -349,12 +404,18 @@ class UploadService:
 
         try:
             result: UploadItem | None = self.engine.run(upload_id, control, progress)
-        except Exception:  # the engine closed under it, or a fault of ours: keep the rest
+        except Exception as exc:  # a fault of ours: shown as a failure, the rest go on
             log.exception("upload %s stopped unexpectedly", upload_id)
-            result = None
+            result = self._failed_unexpectedly(upload_id, exc)
         removed = again = False
         with self._lock:
             self._controls.pop(upload_id, None)
+            if result is not None and upload_id in self._closed_on \
+                    and result.state is UploadState.PAUSED:
+                # Stopped by the app closing, not by the person: it continues at next start.
+                result.state = UploadState.QUEUED
+                self._writer.update(upload_id, {"state": UploadState.QUEUED})
+            self._closed_on.discard(upload_id)
             if upload_id in self._drop:
                 self._drop.discard(upload_id)
                 self._items.pop(upload_id, None)
@@ -372,15 +433,31 @@ class UploadService:
                 self._unreachable.clear()
             copy = dataclasses.replace(self._items[upload_id]) if not removed \
                 and upload_id in self._items else None
+            changed: list[UploadItem] = []
+            if again:  # this worker takes it up again next
+                changed = self._queue([upload_id])[1]
+            idle = not self._controls and not self._waiting
             self._idle.notify_all()
         if removed:
-            self._emit(ItemRemoved(upload_id))
+            self._emit(ItemsRemoved((upload_id,)))
         elif copy is not None:
-            self._changed(copy)
+            self._emit(ItemChanged(copy, ended=True))
+        for item in changed:
+            self._changed(item)
         if notice is not None:
             self._emit(notice)
-        if again:
-            self.start([upload_id])
+        if idle:
+            self._emit(Idle())
+
+    def _failed_unexpectedly(self, upload_id: int, exc: Exception) -> UploadItem | None:
+        with self._lock:
+            item = self._items.get(upload_id)
+            if item is None:
+                return None
+            failed = dataclasses.replace(item, state=UploadState.FAILED,
+                                         error=UNEXPECTED.format(exc))
+        self._writer.update(upload_id, {"state": failed.state, "error": failed.error})
+        return failed
 
     # ------------------------------------------------------------- waiting
     def wait_idle(self, timeout: float | None = None) -> bool:
@@ -393,17 +470,23 @@ class UploadService:
         """Wait until the journal holds every change asked for so far."""
         self._writer.flush()
 
-    def close(self) -> None:
-        """Stop the running files at their next chunk (they stay paused in the journal, to
-        continue later), stop the workers and the journal writer. Does not close the engine."""
+    def close(self, timeout: float | None = None) -> bool:
+        """Stop the running files at their next chunk (queued again in the journal, to
+        continue at the next start, unless the person had paused or cancelled them), stop the
+        workers and the journal writer. Does not close the engine. False when a worker was
+        still running after ``timeout`` seconds (it is left to end by itself)."""
         with self._lock:
             self._closed = True
             self._waiting.clear()
-            controls = list(self._controls.values())
+            for upload_id, control in self._controls.items():
+                if not control.should_stop():
+                    self._closed_on.add(upload_id)
+                control.pause()
             workers = list(self._workers)
             self._idle.notify_all()
-        for control in controls:
-            control.pause()
+        deadline = None if timeout is None else time.monotonic() + timeout
         for worker in workers:
-            worker.join()
+            worker.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
+        stopped = not any(worker.is_alive() for worker in workers)
         self._writer.close()
+        return stopped
