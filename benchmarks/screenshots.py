@@ -1,6 +1,7 @@
 """Screenshots of the window for the docs: the sign-in screen, empty, a folder dropped,
 uploading, finished with a failure and its summary line, the same-name question, a small window,
-files held over a folder of the tree (highlighted) with the chosen folder's files listed.
+files held over a folder of the tree (highlighted) with the chosen folder's files listed, and
+the History window after "Remove finished".
 
     python benchmarks/screenshots.py [OUT_DIR]      # default docs/screenshots
 
@@ -202,6 +203,19 @@ def main() -> int:
             question.grab().save(str(out / "same-name.png"))
             question.close()
             question.deleteLater()
+
+            # History: the folder drop's files (removed from the queue above) are still there.
+            history = window.history_window
+            read: list[int] = []
+            history.loaded.connect(read.append)
+            history.open_and_load()
+            pump(app, lambda: bool(read))
+            history.resize(1180, 480)
+            history.table.selectRow(0)
+            history.copy_link()
+            settle(app)
+            history.grab().save(str(out / "history.png"))
+            history.close()
         finally:
             window.shutdown(10_000)
             window.close()
@@ -211,7 +225,7 @@ def main() -> int:
             journal.close()
             client.close()
     for shot in ("sign-in", "empty", "folder-drop", "uploading", "finished-with-failure",
-                 "small-window", "drop-onto-folder", "same-name"):
+                 "small-window", "drop-onto-folder", "same-name", "history"):
         print(out / f"{shot}.png")
     return 0
 

@@ -242,7 +242,9 @@ def status(args: argparse.Namespace) -> int:
     recovered = journal.loss is not None
     claims = UploadClaims(journal.path)
     try:
-        journal.prune(Settings.load().history_days)
+        kept_days = Settings.load().history_days
+        journal.prune(kept_days)
+        journal.prune_history(kept_days)
         # This Procore's uploads; those kept for another one are counted, not listed.
         everything = journal.items()
         items = [i for i in everything if i.api_base == here]

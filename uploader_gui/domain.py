@@ -200,7 +200,10 @@ class UploadItem:
     bytes_done: int = 0
     error: str | None = None
     procore_id: int | None = None
+    #: The folder (or photos) page in Procore holding the file.
     web_url: str | None = None
+    #: The file's own address in Procore (its latest version's ``url``), once it is there.
+    file_url: str | None = None
     created_at: float = 0.0
     finished_at: float | None = None
     #: The Procore API the file was queued for ("" when queued by a version that did not say).

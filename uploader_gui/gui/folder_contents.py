@@ -19,7 +19,7 @@ from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel,
                                QPushButton, QTableView, QVBoxLayout, QWidget)
 
-from uploader_gui.gui.queue_model import format_size
+from uploader_gui.gui.queue_columns import format_size
 
 COL_NAME, COL_SIZE, COL_CHANGED, COL_BY = range(4)
 HEADERS = ("Name", "Size", "Last changed", "By")

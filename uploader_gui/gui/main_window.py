@@ -27,6 +27,7 @@ from uploader_gui.gui.attention_bar import AttentionBar
 from uploader_gui.gui.batch_news import BatchNews
 from uploader_gui.gui.destination_bar import Browses, DestinationBar
 from uploader_gui.gui.drop_zone import DropZone
+from uploader_gui.gui.history_window import HistoryWindow
 from uploader_gui.gui.menus import add_menu, add_toolbar, make_action
 from uploader_gui.gui.notice_bar import NoticeBar, demo_banner
 from uploader_gui.gui.pace_line import PaceLabel
@@ -109,6 +110,9 @@ class MainWindow(QMainWindow):
         self.tray.show()
 
         self.set_client(client, self._remembered_destination())
+        self.history_window = HistoryWindow(engine.journal, engine.api_base,
+                                            settings.history_days, self.tasks, self)
+        self.queue.batch_finished.connect(self.history_window.reload_if_shown)
         # The list of uploads lost some (damaged, emptied): say so at every start until the
         # person confirms having seen it.
         self._journal = engine.journal
@@ -191,6 +195,9 @@ class MainWindow(QMainWindow):
                                        QKeySequence.StandardKey.Quit,
                                        "Quit; unfinished uploads continue at the next start")
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        self.history_action = make_action(self, "&History…", sp.SP_FileDialogContentsView,
+                                          lambda: self.history_window.open_and_load(), "Ctrl+H",
+                                          "Find finished uploads again")
 
         toolbar = add_toolbar(self, [
             self.add_files_action, self.add_folder_action, None, qa.pause, qa.resume,
@@ -208,7 +215,7 @@ class MainWindow(QMainWindow):
         toolbar_action = toolbar.toggleViewAction()
         toolbar_action.setText("&Toolbar")
         self.view_menu = add_menu(self, "&View", [qa.open_web, qa.show_file, None,
-                                                  toolbar_action])
+                                                  self.history_action, toolbar_action])
         self.account_corner = self.account_bar.corner
 
     def _connect(self) -> None:

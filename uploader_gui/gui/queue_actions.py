@@ -51,7 +51,7 @@ class QueueActions:
         self.remove_finished = make_action(window, "Remove &finished", sp.SP_DialogResetButton,
                                            queue.remove_finished, "Ctrl+Shift+D",
                                            "Remove finished uploads from the list")
-        # The link opens the folder holding the file (Procore has no address for one file).
+        # The link opens the folder holding the file; History opens the file itself.
         self.open_web = make_action(window, "Open folder in Pro&core", sp.SP_DriveNetIcon,
                                     self.open_in_procore, "Ctrl+Shift+W", OPEN_WEB_TIP)
         self.open_web.setStatusTip(OPEN_WEB_TIP)

@@ -19,13 +19,16 @@ from pathlib import Path
 from typing import Any, TypedDict, Unpack
 
 from uploader_gui.domain import ConflictPolicy, Destination, Phase, UploadItem, UploadState
-from uploader_gui.journal import marker
+from uploader_gui.journal import history, marker
+from uploader_gui.journal.history import HistoryEntry
 
 log = logging.getLogger(__name__)
 
 #: 2: ``uploads.api_base``, the Procore each upload was queued for (version 1 journals are
 #: migrated on opening; their uploads get "" and wait until someone says which Procore).
-SCHEMA_VERSION = 2
+#: 3: ``uploads.file_url`` and the ``history`` table (history.py); finished uploads of an
+#: older journal are copied into the history when it is opened.
+SCHEMA_VERSION = 3
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS uploads (
@@ -55,7 +58,8 @@ CREATE TABLE IF NOT EXISTS uploads (
     instructions TEXT,
     assoc_name TEXT,
     assoc_started_at REAL,
-    api_base TEXT NOT NULL DEFAULT ''
+    api_base TEXT NOT NULL DEFAULT '',
+    file_url TEXT
 );
 CREATE INDEX IF NOT EXISTS uploads_state ON uploads(state);
 CREATE TABLE IF NOT EXISTS segments (
@@ -81,6 +85,7 @@ class ItemChanges(TypedDict, total=False):
     error: str | None
     procore_id: int | None
     web_url: str | None
+    file_url: str | None
     size: int
     mtime_ns: int
     segment_size: int | None
@@ -344,6 +349,8 @@ class Journal:
             args.append(time.time() if state.finished else None)
         with self._tx() as db:
             db.execute(f"UPDATE uploads SET {', '.join(cols)} WHERE id=?", (*args, upload_id))
+            if state is not None and state.finished:
+                history.record_end(db, upload_id)  # the end and its history: one commit
 
     def remove(self, upload_ids: Iterable[int]) -> int:
         ids = list(upload_ids)
@@ -371,6 +378,24 @@ class Journal:
                 f"SELECT id FROM uploads WHERE state IN ({','.join('?' * len(done))})"
                 " AND finished_at IS NOT NULL AND finished_at < ?", (*done, cutoff)).fetchall()
         return self.remove(r["id"] for r in rows)
+
+    # ----------------------------------------------------------------- history
+    def history(self, api_base: str) -> list[HistoryEntry]:
+        """The finished uploads sent to one Procore, newest first (not touched by
+        :meth:`remove`)."""
+        with self._read() as db:
+            return history.entries(db, api_base)
+
+    def clear_history(self, api_base: str) -> int:
+        """Forget one Procore's history (the queue is left as it is)."""
+        with self._tx() as db:
+            return db.execute("DELETE FROM history WHERE api_base=?", (api_base,)).rowcount
+
+    def prune_history(self, older_than_days: float) -> int:
+        """Forget history older than the given age."""
+        cutoff = time.time() - older_than_days * 86400
+        with self._tx() as db:
+            return db.execute("DELETE FROM history WHERE finished_at < ?", (cutoff,)).rowcount
 
     # ---------------------------------------------------------------- transfer
     def transfer(self, upload_id: int) -> TransferRecord:
@@ -481,10 +506,10 @@ def _connect(path: Path) -> sqlite3.Connection:
         if result != "ok":
             raise sqlite3.DatabaseError(f"integrity check failed: {result}")
         version = db.execute("PRAGMA user_version").fetchone()[0]
-        if version not in (0, 1, SCHEMA_VERSION):
+        if version not in (0, 1, 2, SCHEMA_VERSION):
             raise sqlite3.DatabaseError(f"journal schema {version} is newer than this app")
-        db.executescript(_SCHEMA)
-        _migrate(db)
+        db.executescript(_SCHEMA + history.SCHEMA)
+        _migrate(db, version)
         db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         # isolation_level=None is autocommit; "with db" still needs explicit transactions.
         db.isolation_level = "DEFERRED"
@@ -494,13 +519,17 @@ def _connect(path: Path) -> sqlite3.Connection:
     return db
 
 
-def _migrate(db: sqlite3.Connection) -> None:
-    """Bring a version 1 journal to version 2; one process at a time (another may be at it)."""
+def _migrate(db: sqlite3.Connection, version: int) -> None:
+    """Bring an older journal to this version; one process at a time (another may be at it)."""
     db.execute("BEGIN IMMEDIATE")
     try:
         columns = {row[1] for row in db.execute("PRAGMA table_info(uploads)")}
         if "api_base" not in columns:
             db.execute("ALTER TABLE uploads ADD COLUMN api_base TEXT NOT NULL DEFAULT ''")
+        if "file_url" not in columns:
+            db.execute("ALTER TABLE uploads ADD COLUMN file_url TEXT")
+        if version < 3:
+            history.copy_finished(db)
         db.execute("COMMIT")
     except BaseException:
         db.execute("ROLLBACK")
@@ -541,5 +570,5 @@ def _item(row: sqlite3.Row) -> UploadItem:
         subfolders=tuple(json.loads(row["subfolders"])), name=row["name"],
         conflict=ConflictPolicy(row["conflict"]), state=UploadState(row["state"]),
         bytes_done=row["bytes_done"], error=row["error"], procore_id=row["procore_id"],
-        web_url=row["web_url"], created_at=row["created_at"], finished_at=row["finished_at"],
-        api_base=row["api_base"])
+        web_url=row["web_url"], file_url=row["file_url"], created_at=row["created_at"],
+        finished_at=row["finished_at"], api_base=row["api_base"])

@@ -96,9 +96,7 @@ def create_file_version(call: Call) -> Any:
                                         created_by=call.user.id)
         version.sha256 = upload.sha256
         upload.associated = True
-        return 201, {"id": version.id, "number": version.number, "size": version.size,
-                     "notes": version.notes, "file_id": record.id,
-                     "created_at": documents.iso(version.created_at)}
+        return 201, documents.version_json(state, record, version)
 
 
 #: Create Image's ``image`` attributes (the reference's body schema).

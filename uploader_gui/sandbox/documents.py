@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from . import file_links
 from .http_common import ApiError
 from .records import DocumentFile, FileVersion, Folder, Image
 from .state import SandboxState
@@ -80,12 +81,20 @@ def file_json(state: SandboxState, record: DocumentFile, *,
         "updated_at": iso(record.updated_at),
         "name_with_path": "/".join(filter(None, [
             folder_path(state, state.folders[record.folder_id]), record.name])),
-        "file_versions": [{"id": v.id, "number": v.number, "size": v.size,
-                           "notes": v.notes, "created_at": iso(v.created_at),
-                           "created_by": user_json(state, v.created_by)}
-                          for v in versions],
+        "file_versions": [version_json(state, record, v) for v in versions],
         "checked_out_by": user_json(state, record.checked_out_by),
     }
+
+
+def version_json(state: SandboxState, record: DocumentFile,
+                 version: FileVersion) -> dict[str, Any]:
+    """A file version; ``url`` is its file's address (Procore's Secure File Access guide shows
+    it under ``files[].file_versions[].url``)."""
+    return {"id": version.id, "number": version.number, "size": version.size,
+            "notes": version.notes, "file_id": record.id, "created_at": iso(version.created_at),
+            "created_by": user_json(state, version.created_by),
+            "url": file_links.link(state, record.company_id, record.project_id,
+                                   version.upload_uuid)}
 
 
 def folder_json(state: SandboxState, folder: Folder, *, with_children: bool = True,
@@ -185,9 +194,13 @@ def sha256_of(path: Path) -> str:
 
 
 def image_json(state: SandboxState, image: Image) -> dict[str, Any]:
-    # List Images: a photo's name is ``filename`` (there is no ``name``); ``uploader`` is a
-    # person as in ``created_by`` (id, name, login).
-    return {"id": image.id, "filename": image.name, "image_category_id": image.album_id,
+    # List Images: a photo's name is ``filename`` (there is no ``name``); ``url`` is the
+    # photo's address, as Create Image's documented answer shows; ``uploader`` is a person as
+    # in ``created_by`` (id, name, login).
+    company_id = state.projects[image.project_id].company_id
+    return {"id": image.id, "filename": image.name,
+            "url": file_links.link(state, company_id, image.project_id, image.upload_uuid),
+            "image_category_id": image.album_id,
             "description": image.description, "size": image.size,
             "created_at": iso(image.created_at), "updated_at": iso(image.created_at),
             "upload_uuid": image.upload_uuid, "uploader": user_json(state, image.uploader_id)}

@@ -69,6 +69,7 @@ class Sandbox:
             raise
         for server in (api, storage):
             server.api_url, server.storage_url = api.url, storage.url
+        self.state.web_base = api.url
         self._servers = [api, storage]
         for server in self._servers:
             thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02},

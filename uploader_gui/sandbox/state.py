@@ -69,6 +69,8 @@ class SandboxState:
         self.resign_on_show = resign_on_show
         self.token_lifetime = token_lifetime
         self.demo_user_id: int | None = None
+        #: The sandbox's own address, for the links it answers (set when it starts).
+        self.web_base = ""
         #: Free space for the OAuth module's own state (codes, refresh tokens).
         self.extensions: dict[str, Any] = {}
         self._clock_offset = 0.0

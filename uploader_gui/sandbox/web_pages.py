@@ -14,7 +14,7 @@ import re
 import time
 from collections.abc import Mapping, Sequence
 
-from . import documents
+from . import documents, file_links
 from .records import Folder
 from .state import SandboxState
 
@@ -30,11 +30,13 @@ _HEADERS = {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-sto
 
 def is_page(path: str) -> bool:
     """Whether ``path`` is one of the browser pages (the API answers everything else)."""
-    return bool(_DOCUMENTS.match(path) or _PHOTOS.match(path))
+    return bool(_DOCUMENTS.match(path) or _PHOTOS.match(path)) or file_links.is_file_link(path)
 
 
 def handle(state: SandboxState, path: str, query: Mapping[str, list[str]]) -> Answer:
     """The page for a GET of ``path`` (one that ``is_page``)."""
+    if file_links.is_file_link(path):
+        return file_links.serve(state, path, query)
     with state.lock:
         found = _PHOTOS.match(path)
         if found:

@@ -30,11 +30,37 @@ PHOTO_PAGE = 300
 
 
 class Associated:
-    """The outcome: the Procore id of the document, photo or version's file, and its state."""
+    """The outcome: the Procore id of the document, photo or version's file, its state, and the
+    file's own address when Procore's answer gave one (see :func:`file_link`)."""
 
-    def __init__(self, procore_id: int | None, state: UploadState) -> None:
+    def __init__(self, procore_id: int | None, state: UploadState,
+                 file_url: str | None = None) -> None:
         self.procore_id = procore_id
         self.state = state
+        self.file_url = file_url
+
+
+def file_link(record: dict[str, Any] | None) -> str | None:
+    """The address of the file a Procore answer describes, or None.
+
+    Procore documents it as a file version's ``url`` (List Folders and Files:
+    ``files[].file_versions[].url``, in the Secure File Access guide) and a photo's ``url``
+    (Create Image's answer). For a document the latest version's is taken (highest
+    ``number``); for a version or a photo, the record's own ``url``.
+    """
+    if not record:
+        return None
+    own = record.get("url")
+    if isinstance(own, str) and own:
+        return own
+    versions = [v for v in record.get("file_versions") or []
+                if isinstance(v, dict) and isinstance(v.get("url"), str) and v["url"]]
+    if not versions:
+        return None
+    latest = max(enumerate(versions),
+                 key=lambda iv: (iv[1].get("number") if isinstance(iv[1].get("number"), int)
+                                 else -1, iv[0]))[1]
+    return str(latest["url"])
 
 
 def associate(item: UploadItem, scope: Scope, client: ProcoreClient, journal: Journal,
@@ -59,7 +85,7 @@ def associate(item: UploadItem, scope: Scope, client: ProcoreClient, journal: Jo
             if clash and item.conflict is ConflictPolicy.SKIP:
                 existing = folders.find_file(scope, rec.folder_id, item.name, fresh=True)
                 return Associated(int(existing["id"]) if existing else None,
-                                  UploadState.SKIPPED)
+                                  UploadState.SKIPPED, file_link(existing))
             if clash and item.conflict is ConflictPolicy.NEW_VERSION:
                 existing = folders.find_file(scope, rec.folder_id, item.name, fresh=True)
                 if existing is not None:
@@ -83,7 +109,7 @@ def associate(item: UploadItem, scope: Scope, client: ProcoreClient, journal: Jo
         # Not written here: the engine writes phase ASSOCIATED, the id and the end state in
         # one commit. Killed before it, the upload stays ASSOCIATING and a resume finds the
         # document (find_existing) instead of creating a second one.
-        return Associated(procore_id, UploadState.DONE)
+        return Associated(procore_id, UploadState.DONE, file_link(result))
     assert last_error is not None
     raise last_error
 

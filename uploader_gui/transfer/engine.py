@@ -247,6 +247,7 @@ class UploadEngine:
         changes: ItemChanges = {"state": final_state, "error": error, "bytes_done": done}
         if final_state in (UploadState.DONE, UploadState.SKIPPED):
             changes["procore_id"], changes["web_url"] = item.procore_id, item.web_url
+            changes["file_url"] = item.file_url
         if final_state is UploadState.DONE:
             # The association's outcome and the end state in one commit (see associate()).
             changes["phase"] = Phase.ASSOCIATED
@@ -348,6 +349,7 @@ class UploadEngine:
                 if existing is not None:
                     if item.conflict is ConflictPolicy.SKIP:
                         item.procore_id = int(existing["id"])  # written with the end state
+                        item.file_url = association.file_link(existing)
                         item.web_url = self._web_url(item, item.procore_id, folder_id)
                         return UploadState.SKIPPED
                     me = self._current_identity()
@@ -383,6 +385,7 @@ class UploadEngine:
         outcome = association.associate(item, scope, self.client, self.journal, self.folders)
         # Written with the end state in one commit (the id is in the journal already).
         item.procore_id = outcome.procore_id
+        item.file_url = outcome.file_url
         item.web_url = self._web_url(item, outcome.procore_id)
         return outcome.state
 
