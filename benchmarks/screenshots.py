@@ -1,7 +1,8 @@
 """Screenshots of the window for the docs: the sign-in screen, empty, a folder dropped,
 uploading, finished with a failure and its summary line, the same-name question, a small window,
-files held over a folder of the tree (highlighted) with the chosen folder's files listed, and
-the History window after "Remove finished".
+files held over a folder of the tree (highlighted) with the chosen folder's files listed, two
+dropped folders as one row each while they upload, and the History window after "Remove
+finished".
 
     python benchmarks/screenshots.py [OUT_DIR]      # default docs/screenshots
 
@@ -143,11 +144,39 @@ def main() -> int:
                         "Structural steel framing Rev B.pdf"):
                 (folder / doc).write_bytes(os.urandom(200_000))
             window.add_paths([folder])
-            pump(app, lambda: window.model.rowCount() == 4 and all(
+            pump(app, lambda: len(window.model.items()) == 4 and all(
                 it.state.finished for it in window.model.items()), 60)
             pump(app, lambda: "left out" in window.notice_label.text())
+            window.table.expandAll()
             settle(app)
             window.grab().save(str(out / "folder-drop.png"))
+            window.queue.remove_finished()
+            pump(app, lambda: window.model.rowCount() == 0)
+            window.statusBar().clearMessage()
+            window.show_notice("")
+
+            # Two job folders and a file on its own: one row each, the second opened.
+            jobs = tmp / "jobs"
+            for job, files in (("Job 4411 Drawings", [f"Arch/A-{n}01 Plan level {n}.pdf"
+                                                      for n in range(1, 7)]
+                                + ["S-001 Foundations.pdf", "S-002 Framing.pdf"]),
+                               ("Site photos 2024-05", [f"IMG_20{n:02d}.jpg"
+                                                        for n in range(10, 16)])):
+                for file_name in files:
+                    path = jobs / job / file_name
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    path.write_bytes(os.urandom(6 * MiB))
+            (jobs / "RFI 0042 Beam clash.pdf").write_bytes(os.urandom(6 * MiB))
+            sandbox.faults.add(Fault("stall", "storage_put", times=None, seconds=1.0))
+            window.add_paths(sorted(jobs.iterdir()))
+            pump(app, lambda: len(window.model.items()) == 15 and sum(
+                1 for it in window.model.items() if it.state is UploadState.DONE) >= 2, 120)
+            window.table.expand(window.proxy.index(1, 0))
+            tick = time.monotonic() + 0.15
+            pump(app, lambda: time.monotonic() > tick)
+            window.grab().save(str(out / "grouped-queue.png"))
+            sandbox.faults.clear()
+            pump(app, lambda: all(it.state.finished for it in window.model.items()), 120)
             window.queue.remove_finished()
             pump(app, lambda: window.model.rowCount() == 0)
             window.statusBar().clearMessage()
@@ -171,11 +200,10 @@ def main() -> int:
 
             pump(app, lambda: window.model.rowCount() == len(names) and all(
                 it.state.finished for it in window.model.items()), 120)
-            failed = [r for r, it in enumerate(window.model.items())
-                      if it.state is UploadState.FAILED]
+            failed = [it.id for it in window.model.items() if it.state is UploadState.FAILED]
             if failed:
                 window.table.selectRow(window.proxy.mapFromSource(
-                    window.model.index(failed[0], 0)).row())
+                    window.model.index_of(failed[0])).row())
             end = time.monotonic() + 0.3
             pump(app, lambda: time.monotonic() > end)
             pump(app, lambda: window.attention_bar.isVisible())
@@ -224,8 +252,9 @@ def main() -> int:
             engine.close()
             journal.close()
             client.close()
-    for shot in ("sign-in", "empty", "folder-drop", "uploading", "finished-with-failure",
-                 "small-window", "drop-onto-folder", "same-name", "history"):
+    for shot in ("sign-in", "empty", "folder-drop", "grouped-queue", "uploading",
+                 "finished-with-failure", "small-window", "drop-onto-folder", "same-name",
+                 "history"):
         print(out / f"{shot}.png")
     return 0
 

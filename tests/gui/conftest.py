@@ -11,7 +11,9 @@ from typing import Any
 
 import pytest
 import shiboken6
-from PySide6.QtCore import QCoreApplication, QEvent, QThread, QThreadPool, QTimer
+from PySide6.QtCore import (QCoreApplication, QEvent, QObject, QThread, QThreadPool, QTimer,
+                            QUrl, Slot)
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
@@ -157,3 +159,26 @@ def documents_destination(demo: Any, folder: str | None = None) -> Destination:
     label = f"Project / Documents{' / ' + folder if folder else ''}"
     return Destination(DestinationKind.PROJECT_FOLDER, demo.company_id, demo.project_ids[0],
                        folder_id=folder_id, label=label)
+
+
+class Desktop(QObject):
+    """Stands in for the desktop (browser, file manager): keeps the addresses it was asked to
+    open. The desktop's own programs are what the tests cannot run here."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.opened: list[str] = []
+
+    @Slot(QUrl)
+    def open(self, url: QUrl) -> None:
+        self.opened.append(url.toString())
+
+
+@pytest.fixture
+def desktop() -> Iterator[Desktop]:
+    opener = Desktop()
+    for scheme in ("http", "https", "file"):
+        QDesktopServices.setUrlHandler(scheme, opener, "open")
+    yield opener
+    for scheme in ("http", "https", "file"):
+        QDesktopServices.unsetUrlHandler(scheme)

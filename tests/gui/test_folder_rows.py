@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QModelIndex, QUrl
+from PySide6.QtCore import QModelIndex, Qt, QUrl
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 
@@ -59,9 +59,9 @@ def test_a_dropped_folder_is_one_row_summing_its_files(qtmodeltester: ModelTeste
         folder = model.index(1, 0)
         assert model.rowCount(folder) == 20 and model.hasChildren(folder)
         assert model.data(model.index(0, COL_NAME)) == alone[0].name
-        assert model.data(folder) == "Job 4411 — 0 of 20 files"
+        assert model.data(folder) == "Job 4411"
         assert model.data(model.index(1, COL_SIZE)) == "20.0 MB"
-        assert model.data(model.index(1, COL_STATUS)) == "Queued"
+        assert model.data(model.index(1, COL_STATUS)) == "Queued · 0 of 20 files done"
         assert model.data(folder, Role.ITEM) is None
         assert [it.id for it in model.data(folder, Role.FILES)] == [it.id for it in job]
         # Its files are today's rows, under it.
@@ -74,9 +74,10 @@ def test_a_dropped_folder_is_one_row_summing_its_files(qtmodeltester: ModelTeste
             _set(model, item, UploadState.DONE, item.size)
         _set(model, job[17], UploadState.UPLOADING, 500_000, speed=1_000_000)
         model.flush()
-        assert model.data(folder) == "Job 4411 — 17 of 20 files"
         assert model.data(model.index(1, COL_STATUS)) == \
-            "Uploading — 17.5 MB of 20.0 MB · about 2 s left"  # 2.5 MB at 1 MB/s
+            "Uploading — 17 of 20 files · 17.5 MB of 20.0 MB · about 2 s left"  # 2.5 MB, 1 MB/s
+        assert model.data(folder, Qt.ItemDataRole.ToolTipRole).startswith(
+            "Job 4411 — Uploading — 17 of 20 files")
         assert model.data(model.index(1, COL_PROGRESS), Role.PROGRESS) == pytest.approx(0.875)
 
         # The last three: two fail, one waits for the connection, then only failures are left.
@@ -85,19 +86,19 @@ def test_a_dropped_folder_is_one_row_summing_its_files(qtmodeltester: ModelTeste
         _set(model, job[19], UploadState.WAITING_NETWORK)
         model.flush()
         assert model.data(model.index(1, COL_STATUS)) == \
-            "Waiting for the connection · 2 need attention"
+            "Waiting for the connection · 17 of 20 files done · 2 need attention"
         _set(model, job[19], UploadState.PAUSED)
         model.flush()
-        assert model.data(model.index(1, COL_STATUS)) == "Failed — 2 need attention"
+        assert model.data(model.index(1, COL_STATUS)) == \
+            "Failed — 2 need attention · 17 of 20 files done"
         assert model.data(folder, Role.STATE) is UploadState.FAILED
         _set(model, job[17], UploadState.DONE, job[17].size)
         _set(model, job[18], UploadState.DONE, job[18].size)
         model.flush()
-        assert model.data(model.index(1, COL_STATUS)) == "Paused (19 done)"
+        assert model.data(model.index(1, COL_STATUS)) == "Paused · 19 of 20 files done"
         _set(model, job[19], UploadState.DONE, job[19].size)
         model.flush()
-        assert model.data(model.index(1, COL_STATUS)) == "All done"
-        assert model.data(folder) == "Job 4411 — 20 of 20 files"
+        assert model.data(model.index(1, COL_STATUS)) == "All done · 20 files"
         qtmodeltester.check(model, force_py=True)
     finally:
         model.stop()
@@ -115,7 +116,7 @@ def test_files_leave_their_folder_row_and_the_last_one_takes_it_away(
         assert model.rowCount() == 2 and model.rowCount(model.index(1, 0)) == 8
         model.apply(ItemsRemoved((job[1].id, job[2].id, job[4].id)))
         qtmodeltester.check(model, force_py=True)
-        assert model.data(model.index(1, 0)) == "Job 4411 — 0 of 5 files"
+        assert model.data(model.index(1, COL_STATUS)) == "Queued · 0 of 5 files done"
         assert [model.data(model.index(r, 0, model.index(1, 0))) for r in range(5)] == \
             [job[0].name, job[3].name, job[5].name, more[0].name, more[1].name]
         model.apply(ItemsRemoved(tuple(it.id for it in [*job, *more])))
@@ -173,9 +174,9 @@ def test_pause_resume_cancel_retry_on_a_folder_row_apply_to_its_files(
     qtbot.waitUntil(window.queue_actions.retry.isEnabled, timeout=1000)
     window.queue_actions.retry.trigger()
     qtbot.waitUntil(lambda: states() == {UploadState.DONE}, timeout=60_000)
-    qtbot.waitUntil(lambda: window.proxy.data(window.proxy.index(0, COL_STATUS)) == "All done",
-                    timeout=2000)
-    assert window.proxy.data(row) == "Job 4411 — 5 of 5 files"
+    qtbot.waitUntil(lambda: window.proxy.data(window.proxy.index(0, COL_STATUS)) ==
+                    "All done · 5 files", timeout=2000)
+    assert window.proxy.data(row) == "Job 4411"
     assert names_in_sandbox(sandbox, demo.project_ids[0]) >= {Path(n).name for n in names}
     # Each file once, though paused, cancelled and sent again.
     docs = [d["name"] for d in sandbox.documents(project_id=demo.project_ids[0])

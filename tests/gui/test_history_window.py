@@ -8,18 +8,17 @@ from __future__ import annotations
 import csv
 import sqlite3
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
-from PySide6.QtCore import QItemSelectionModel, QObject, Qt, QUrl, Slot
-from PySide6.QtGui import QDesktopServices, QGuiApplication
+from PySide6.QtCore import QItemSelectionModel, Qt, QUrl
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
-from tests.gui.conftest import WindowParts, documents_destination
+from tests.gui.conftest import Desktop, WindowParts, documents_destination
 from uploader_gui.domain import UploadState
 from uploader_gui.gui.history_model import COL_NAME, COL_RESULT, Role
 from uploader_gui.gui.history_window import HistoryWindow
@@ -29,28 +28,6 @@ from uploader_gui.sandbox.faults import Fault
 # The offscreen platform cannot raise a window or pass size hints; it says so.
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints",
                                        "This plugin does not support raise")
-
-
-class _Desktop(QObject):
-    """Stands in for the desktop (browser, file manager): keeps the addresses it was given."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.opened: list[str] = []
-
-    @Slot(QUrl)
-    def open(self, url: QUrl) -> None:
-        self.opened.append(url.toString())
-
-
-@pytest.fixture
-def desktop() -> Iterator[_Desktop]:
-    opener = _Desktop()
-    for scheme in ("http", "https", "file"):
-        QDesktopServices.setUrlHandler(scheme, opener, "open")
-    yield opener
-    for scheme in ("http", "https", "file"):
-        QDesktopServices.unsetUrlHandler(scheme)
 
 
 def _upload(qtbot: QtBot, parts: WindowParts, files: list[Path]) -> None:
@@ -129,7 +106,7 @@ def test_remove_finished_clears_the_queue_but_not_the_history(
 
 
 def test_open_in_procore_opens_the_file_and_copy_link_copies_its_address(
-        qtbot: QtBot, uploaded: WindowParts, desktop: _Desktop, sandbox: Any) -> None:
+        qtbot: QtBot, uploaded: WindowParts, desktop: Desktop, sandbox: Any) -> None:
     history = _open_history(qtbot, uploaded)
     _select(history, "A-201 Sections.pdf")
     assert history.open_button.isEnabled()
@@ -158,7 +135,7 @@ def test_an_open_history_shows_uploads_as_they_finish(
 
 
 def test_show_on_this_computer_opens_the_local_folder(
-        qtbot: QtBot, uploaded: WindowParts, desktop: _Desktop, tmp_path: Path) -> None:
+        qtbot: QtBot, uploaded: WindowParts, desktop: Desktop, tmp_path: Path) -> None:
     history = _open_history(qtbot, uploaded)
     _select(history, "S-101 Footings.pdf", "A-101 Floor plan.pdf")
     qtbot.mouseClick(history.show_button, Qt.MouseButton.LeftButton)

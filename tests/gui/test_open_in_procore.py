@@ -3,46 +3,22 @@ opens a page of the sandbox listing the file, not an API error."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
-from PySide6.QtCore import QItemSelectionModel, QObject, QUrl, Slot
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import QItemSelectionModel
 from pytestqt.qtbot import QtBot
 
-from tests.gui.conftest import WindowParts, documents_destination
+from tests.gui.conftest import Desktop, WindowParts, documents_destination
 
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 
 
-class _Browser(QObject):
-    """Stands in for the desktop's browser: keeps the addresses it was asked to open."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.opened: list[str] = []
-
-    @Slot(QUrl)
-    def open(self, url: QUrl) -> None:
-        self.opened.append(url.toString())
-
-
-@pytest.fixture
-def browser() -> Iterator[_Browser]:
-    opener = _Browser()
-    for scheme in ("http", "https"):
-        QDesktopServices.setUrlHandler(scheme, opener, "open")
-    yield opener
-    for scheme in ("http", "https"):
-        QDesktopServices.unsetUrlHandler(scheme)
-
-
 def test_open_in_procore_in_demo_mode_shows_the_folder_page(
         qtbot: QtBot, demo: Any, sandbox: Any, make_window: Any, tmp_path: Path,
-        browser: _Browser) -> None:
+        desktop: Desktop) -> None:
     # In demo mode the engine's web address is the sandbox's API address (gui/app.py).
     parts: WindowParts = make_window(destination=documents_destination(demo, "Drawings"),
                                      web_base=sandbox.api_url)
@@ -56,7 +32,7 @@ def test_open_in_procore_in_demo_mode_shows_the_folder_page(
         | QItemSelectionModel.SelectionFlag.Rows)
     qtbot.waitUntil(window.queue_actions.open_web.isEnabled, timeout=2000)
     window.queue_actions.open_web.trigger()
-    [url] = browser.opened
+    [url] = desktop.opened
     folder = demo.folder_ids["Drawings"]
     assert url == f"{sandbox.api_url}/{demo.project_ids[0]}/project/documents?folder_id={folder}"
     page = requests.get(url, timeout=10)  # as the browser would: no token

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication, QStyle
 
 from uploader_gui.domain import UploadState
 from uploader_gui.gui.failure_words import explain
+from uploader_gui.gui.queue_columns import format_size
 from uploader_gui.journal.history import HistoryEntry
 
 COL_NAME = 0
@@ -54,17 +55,6 @@ def problem_words(entry: HistoryEntry) -> str:
         return entry.error  # a note that came with a success (e.g. started again)
     said = explain(entry.error)
     return f"{said.what} {said.next_step}"
-
-
-def size_words(size: int) -> str:
-    if size < 1024:
-        return f"{size} bytes"
-    value, unit = size / 1024, "KB"
-    for larger in ("MB", "GB"):
-        if value < 1024:
-            break
-        value, unit = value / 1024, larger
-    return f"{value:.1f} {unit}"
 
 
 class HistoryModel(QAbstractTableModel):
@@ -157,7 +147,7 @@ class HistoryModel(QAbstractTableModel):
         if col == COL_FINISHED:
             return time.strftime("%Y-%m-%d %H:%M", time.localtime(entry.finished_at))
         if col == COL_SIZE:
-            return size_words(entry.size)
+            return format_size(entry.size)  # as the queue shows it
         return str(entry.path.parent)
 
     @staticmethod

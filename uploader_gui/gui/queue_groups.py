@@ -1,8 +1,10 @@
 """A dropped folder as one row of the queue: its files summed into one state, one bar, one line.
 
-"Job 4411 — 17 of 20 files", then "Uploading — 312.0 MB of 447.0 MB · about 3 min left" or
-"All done", "2 need attention", "Waiting for the connection", "Paused"; the files are the
-row's children, shown as today's rows.
+"Job 4411", then in its status "Uploading — 17 of 20 files · 312.0 MB of 447.0 MB · about 3 min
+left" or "All done · 20 files", "Failed — 2 need attention · 17 of 20 files done", "Waiting for
+the connection · 5 of 20 files done", "Paused · ..."; the files are the row's children, shown
+as today's rows. (The name column is narrow and cut in its middle: the counts live in the
+status, which has the room.)
 """
 
 from __future__ import annotations
@@ -81,8 +83,7 @@ class FolderGroup:
                 return failed_icon()
         if role == Qt.ItemDataRole.ToolTipRole:
             if col == COL_NAME:
-                return f"{self.name}: {self.text(COL_NAME).split(' — ', 1)[1]}. " \
-                       f"{self.text(COL_STATUS)}"
+                return f"{self.name} — {self.text(COL_STATUS)}"
             if col == COL_DESTINATION:
                 return self.where()
         if role == Qt.ItemDataRole.TextAlignmentRole and col in (COL_SIZE, COL_SPEED, COL_ETA):
@@ -92,7 +93,7 @@ class FolderGroup:
     def text(self, col: int) -> str:
         t = self.totals
         if col == COL_NAME:
-            return f"{self.name} — {t.done} of {t.files} file{'s' if t.files != 1 else ''}"
+            return self.name
         if col == COL_SIZE:
             return format_size(t.bytes_total)
         if col == COL_DESTINATION:
@@ -150,20 +151,21 @@ def summed_state(t: QueueTotals) -> UploadState:
 
 
 def status_words(t: QueueTotals, state: UploadState) -> str:
+    files = f"{t.done} of {t.files} file{'s' if t.files != 1 else ''}"
     attention = f"{t.failed} need{'s' if t.failed == 1 else ''} attention" if t.failed else ""
     if state is UploadState.UPLOADING:
-        text = f"Uploading — {format_size(t.bytes_done)} of {format_size(t.bytes_total)}"
+        text = f"Uploading — {files} · {format_size(t.bytes_done)} of " \
+               f"{format_size(t.bytes_total)}"
         if t.speed > 0:
             text += f" · about {about(t.unsent / t.speed)} left"
     elif state is UploadState.FAILED:
         # Starts as a failed file's status does, so "show only failed" keeps the folder.
-        return f"{FAILED_PREFIX} — {attention}"
+        return f"{FAILED_PREFIX} — {attention} · {files} done"
     elif state is UploadState.DONE:
-        text = "All done" if not t.cancelled else f"Done, {t.cancelled} cancelled"
+        text = f"All done · {t.files} file{'s' if t.files != 1 else ''}" if not t.cancelled \
+            else f"Done · {files}, {t.cancelled} cancelled"
     else:
-        text = str(state)
-        if state is UploadState.PAUSED and t.done:
-            text += f" ({t.done} done)"
+        text = f"{state} · {files} done"
     return f"{text} · {attention}" if attention else text
 
 

@@ -58,6 +58,8 @@ class QueueView(QTreeView):
         header.moveSection(header.visualIndex(COL_STATUS), header.visualIndex(COL_PROGRESS) + 1)
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self._source = model
+        #: The name column's width as last set here (one the person set is left alone).
+        self._name_width = COLUMN_WIDTHS[0][1]
 
     def selected_items(self) -> list[UploadItem]:
         """The selected files; a selected folder row stands for all its files."""
@@ -95,7 +97,12 @@ class QueueView(QTreeView):
         for col in (COL_SPEED, COL_ETA):
             if self.isColumnHidden(col) != narrow:
                 self.setColumnHidden(col, narrow)
+        header = self.header()
+        if header.sectionSize(COL_NAME) == self._name_width:
+            # Wide: names (indented under their folder) get a share of the room.
+            self._name_width = COLUMN_WIDTHS[0][1] if narrow else \
+                max(COLUMN_WIDTHS[0][1], min(400, self.viewport().width() * 28 // 100))
+            header.resizeSection(COL_NAME, self._name_width)
         if narrow:
-            header = self.header()
             left = self.viewport().width() - header.sectionPosition(COL_STATUS)
             header.resizeSection(COL_STATUS, max(MIN_STATUS_WIDTH, left))
