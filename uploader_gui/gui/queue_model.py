@@ -27,6 +27,9 @@ TICK_MS = 100
 
 _Index = QModelIndex | QPersistentModelIndex
 _Top = FileRow | FolderGroup
+#: Every row's flags (computed once: views ask for them for every row they lay out).
+_ROW_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+_COLUMNS = len(HEADERS)
 
 
 class QueueModel(QAbstractItemModel):
@@ -63,14 +66,16 @@ class QueueModel(QAbstractItemModel):
     # -- Qt model interface -------------------------------------------------------------------
 
     def index(self, row: int, column: int, parent: _Index = QModelIndex()) -> QModelIndex:  # noqa: B008
-        if column < 0 or column >= len(HEADERS) or row < 0:
+        # Called for every row a view lays out: kept to the fewest calls into Qt.
+        if not 0 <= column < _COLUMNS or row < 0:
             return QModelIndex()
         if not parent.isValid():
             return self.createIndex(row, column, id=0) if row < len(self._top) else QModelIndex()
-        if parent.internalId() != 0 or parent.row() >= len(self._top):
+        top = parent.row()
+        if parent.internalId() != 0 or top >= len(self._top):
             return QModelIndex()
-        node = self._top[parent.row()]
-        if isinstance(node, FolderGroup) and row < len(node.rows):
+        node = self._top[top]
+        if type(node) is FolderGroup and row < len(node.rows):
             return self.createIndex(row, column, id=node.number)
         return QModelIndex()
 
@@ -94,7 +99,7 @@ class QueueModel(QAbstractItemModel):
         return self.rowCount(parent) > 0
 
     def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return len(HEADERS)
+        return _COLUMNS
 
     def headerData(self, section: int, orientation: Qt.Orientation,
                    role: int = Qt.ItemDataRole.DisplayRole) -> object:
@@ -104,9 +109,7 @@ class QueueModel(QAbstractItemModel):
         return None
 
     def flags(self, index: _Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        return _ROW_FLAGS if index.isValid() else Qt.ItemFlag.NoItemFlags
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         node = self._node(index)

@@ -80,9 +80,13 @@ class QueueView(QTreeView):
         self.setCurrentIndex(index)
 
     def scroll_to_id(self, upload_id: int) -> None:
-        index = self._source.index_of(upload_id)
+        """Bring the file's row into view; a file in a closed folder row brings that row
+        (opening a folder of 10,000 files is the person's choice, and takes a while)."""
+        index = self.proxy.mapFromSource(self._source.index_of(upload_id))
+        if index.parent().isValid() and not self.isExpanded(index.parent()):
+            index = index.parent()
         if index.isValid():
-            self.scrollTo(self.proxy.mapFromSource(index))
+            self.scrollTo(index)
 
     def show_only_failed(self, only: bool) -> None:
         self.proxy.setFilterKeyColumn(COL_STATUS)
