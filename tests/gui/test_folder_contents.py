@@ -9,14 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from pytestqt.qtbot import QtBot
 
 from tests.gui.test_drop_on_tree import node, open_documents, release, wait_done
 from tests.sandbox.raw_client import Api
 from uploader_gui.gui.destination_bar import COMPANY_DOCUMENTS, DestinationBar
 from uploader_gui.gui.folder_contents import (COL_BY, COL_CHANGED, COL_NAME, COL_SIZE,
-                                              FolderContentsModel, ListedFile, Role,
+                                              FolderContents, FolderContentsModel, ListedFile, Role,
                                               files_of_folder, photos_of_album, when_text)
 from uploader_gui.sandbox import Fault, documents
 
@@ -71,6 +71,36 @@ def test_model_is_read_only_and_sorts_by_value(qtmodeltester: Any) -> None:
     assert not model.flags(index) & model.flags(index).ItemIsEditable
     assert model.index(1, COL_NAME).data(Role.SORT) == "a.pdf"
     assert model.index(1, COL_SIZE).data(Role.SORT) == 100
+
+
+def test_a_header_click_sorts_the_list_and_keeps_the_selected_file(qtbot: QtBot) -> None:
+    contents = FolderContents()
+    qtbot.addWidget(contents)
+    contents.resize(600, 300)  # wide: every column shows
+    contents.show()
+    contents.show_rows("Drawings", [
+        ListedFile("b.pdf", 2000, 1_700_000_000.0, "Sam Okafor"),
+        ListedFile("C.pdf", None, None, ""),
+        ListedFile("a.pdf", 100, 1_600_000_000.0, "Dana Rivera")])
+    proxy, table = contents.proxy, contents.table
+
+    def names() -> list[str]:
+        return [proxy.index(r, COL_NAME).data() for r in range(proxy.rowCount())]
+
+    assert names() == ["a.pdf", "b.pdf", "C.pdf"]  # by name, without case, at first
+    table.selectRow(1)
+    header = table.horizontalHeader()
+    at = QPoint(header.sectionViewportPosition(COL_SIZE) + 5, header.height() // 2)
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=at)
+    assert header.sortIndicatorSection() == COL_SIZE
+    expected = (["C.pdf", "a.pdf", "b.pdf"]
+                if header.sortIndicatorOrder() is Qt.SortOrder.AscendingOrder
+                else ["b.pdf", "a.pdf", "C.pdf"])
+    assert names() == expected  # an unknown size sorts below every known one
+    [chosen] = table.selectionModel().selectedRows()
+    assert chosen.data() == "b.pdf", "the sort lost the selected file"
+    table.sortByColumn(COL_BY, Qt.SortOrder.DescendingOrder)
+    assert names() == ["b.pdf", "a.pdf", "C.pdf"]
 
 
 # -- the window ------------------------------------------------------------------------------
