@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import sqlite3
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -229,8 +230,12 @@ def test_clear_history_asks_first_and_leaves_the_queue(
     assert [i.name for i in uploaded.engine.items()] == ["S-101 Footings.pdf"]
 
 
-def test_ten_thousand_uploads_load_off_the_gui_thread_and_filter_quickly(
-        qtbot: QtBot, demo: Any, sandbox: Any, make_window: Any, tmp_path: Path) -> None:
+def test_ten_thousand_uploads_load_off_the_gui_thread_into_one_reset(
+        qtbot: QtBot, demo: Any, sandbox: Any, make_window: Any, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """How fast is measured by benchmarks/big_lists.py (docs/performance.md); here, what makes
+    it fast: the journal is read on a TaskRunner thread, the GUI thread resets the model once,
+    and a search only filters (the model is neither reset nor sorted again)."""
     from uploader_gui.domain import ConflictPolicy, UploadItem
     from uploader_gui.journal.history import copy_finished
     from uploader_gui.journal.store import Journal
@@ -254,14 +259,28 @@ def test_ten_thousand_uploads_load_off_the_gui_thread_and_filter_quickly(
 
     parts: WindowParts = make_window(journal_path=path)
     history = parts.window.history_window
-    started = time.monotonic()
+    journal = parts.engine.journal
+    read_on: list[threading.Thread] = []
+    read_history = journal.history
+
+    def history_read(api_base: str) -> list[Any]:
+        read_on.append(threading.current_thread())
+        return read_history(api_base)
+
+    monkeypatch.setattr(journal, "history", history_read)
+    resets: list[str] = []
+    history.model.modelReset.connect(lambda: resets.append("reset"))
+    history.model.layoutChanged.connect(lambda: resets.append("sorted"))
     with qtbot.waitSignal(history.loaded, timeout=10_000,
                           check_params_cb=lambda count: count == 10_000):
         parts.window.history_action.trigger()
-    assert time.monotonic() - started < 3.0
+    assert read_on and threading.main_thread() not in read_on, "read on the GUI thread"
+    assert resets == ["reset"], "10,000 rows must arrive in one reset"
     assert history.proxy.rowCount() == 10_000
-    started = time.monotonic()
-    qtbot.keyClicks(history.search, "09999")
-    assert time.monotonic() - started < 0.5, "five keystrokes over 10,000 rows"
+    assert history.count_label.text() == "10000 uploads"
+
+    qtbot.keyClicks(history.search, "09999")  # five keystrokes, five filter passes
+    assert resets == ["reset"], "a keystroke must only filter"
     assert _shown_names(history) == ["sheet-09999.pdf"]
     assert history.proxy.index(0, 0).data(Role.ENTRY).result is UploadState.DONE
+    assert history.count_label.text() == "1 of 10000 uploads shown"

@@ -117,17 +117,66 @@ def when_text(moment: float | None) -> str:
     return f"{local.day} {local:%b %Y, %H:%M}"  # no %-d: Windows' strftime lacks it
 
 
+def sort_value(row: ListedFile, col: int) -> str | int | float:
+    """What ``col`` sorts by: names without case, bytes (unknown first), times."""
+    if col == COL_SIZE:
+        return -1 if row.size is None else row.size
+    if col == COL_CHANGED:
+        return row.changed or 0.0
+    if col == COL_BY:
+        return row.by.casefold()
+    return row.name.casefold()
+
+
+class SourceOrder(QSortFilterProxyModel):
+    """Shows the model's rows in the model's own order; a sort asked of it (a header click)
+    is passed on to the model, which sorts with one keyed sort."""
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        source = self.sourceModel()
+        if source is not None:
+            source.sort(column, order)
+
+
 class FolderContentsModel(QAbstractTableModel):
-    """The files of one folder or album, read-only."""
+    """The files of one folder or album, read-only.
+
+    Once asked to sort, the model keeps its own rows in that order (one keyed sort): a proxy
+    sorting 3,000 rows calls back into Python for every comparison, over 100 ms on the GUI
+    thread (benchmarks/big_lists.py).
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._rows: list[ListedFile] = []
+        #: The column and order asked for last (None: the order the rows came in).
+        self._order: tuple[int, Qt.SortOrder] | None = None
 
     def set_rows(self, rows: Sequence[ListedFile]) -> None:
         self.beginResetModel()
-        self._rows = list(rows)
+        self._rows = [rows[i] for i in self._ordered(rows)]
         self.endResetModel()
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not 0 <= column < len(HEADERS):
+            return
+        self.layoutAboutToBeChanged.emit()
+        self._order = (column, order)
+        before = self._rows
+        moved = self._ordered(before)  # moved[new row] = old row
+        self._rows = [before[i] for i in moved]
+        new_row = {old: new for new, old in enumerate(moved)}
+        kept = self.persistentIndexList()
+        self.changePersistentIndexList(
+            kept, [self.index(new_row[i.row()], i.column()) for i in kept])
+        self.layoutChanged.emit()
+
+    def _ordered(self, rows: Sequence[ListedFile]) -> list[int]:
+        if self._order is None:
+            return list(range(len(rows)))
+        column, order = self._order
+        return sorted(range(len(rows)), key=lambda i: sort_value(rows[i], column),
+                      reverse=order is Qt.SortOrder.DescendingOrder)
 
     def rows(self) -> list[ListedFile]:
         return list(self._rows)
@@ -168,14 +217,7 @@ class FolderContentsModel(QAbstractTableModel):
             if col == COL_BY:
                 return row.by
         if role == Role.SORT:
-            if col == COL_NAME:
-                return row.name.casefold()
-            if col == COL_SIZE:
-                return -1 if row.size is None else row.size
-            if col == COL_CHANGED:
-                return row.changed or 0.0
-            if col == COL_BY:
-                return row.by.casefold()
+            return sort_value(row, col)
         if role == Qt.ItemDataRole.TextAlignmentRole and col == COL_SIZE:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
@@ -187,9 +229,8 @@ class FolderContents(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = FolderContentsModel(self)
-        self.proxy = QSortFilterProxyModel(self)
+        self.proxy = SourceOrder(self)
         self.proxy.setSourceModel(self.model)
-        self.proxy.setSortRole(Role.SORT)
         self.title = QLabel(self)
         self.title.setWordWrap(True)
         self.title.setAccessibleName("What is already there")
