@@ -32,7 +32,7 @@ class Environment:
 
     @property
     def web_base(self) -> str:
-        """Where people open Procore in a browser (used for "Open folder in Procore").
+        """Where people open Procore in a browser (a folder's page, for "Open in Procore").
 
         From Procore's "Sandbox Environments" page: production is app.procore.com; the
         development sandbox serves browser and API on sandbox.procore.com; the monthly

@@ -278,3 +278,23 @@ def test_contents_survive_a_failed_listing(qtbot: QtBot, make_window: Any, sandb
     with qtbot.waitSignal(bar.contents_loaded, timeout=10_000):
         bar.contents.refresh_button.click()
     assert bar.contents.title_text == "Drawings has no files yet."
+
+
+def test_the_remembered_destination_is_listed_before_any_folder_is_chosen(
+        qtbot: QtBot, make_window: Any, sandbox: Any, demo: Any, tmp_path: Path) -> None:
+    from tests.gui.conftest import documents_destination
+
+    blob = tmp_path / "spec.pdf"
+    blob.write_bytes(b"spec")
+    with sandbox.state.lock:
+        folder = sandbox.state.folders[demo.folder_ids["Specifications"]]
+        documents.add_file(sandbox.state, folder, "03 30 00 Concrete.pdf", "u-spec", 4,
+                           blob, created_by=demo.user_id)
+    bar = make_window(destination=documents_destination(demo, "Specifications")
+                      ).window.destination_bar
+    # The tree opens one level at a time: nothing in it is chosen yet, but the files go to
+    # Specifications, so that is what the list shows.
+    qtbot.waitUntil(lambda: [row[0] for row in shown_rows(bar)] == ["03 30 00 Concrete.pdf"],
+                    timeout=10_000)
+    assert not bar.tree.currentIndex().isValid()
+    assert "Specifications" in bar.contents.title.text()

@@ -99,6 +99,9 @@ class DestinationBar(QWidget):
         self._generation = 0
         self._destination: Destination | None = None
         self._wanted: Destination | None = None
+        #: The remembered destination, listed until a folder of the tree is chosen (the tree
+        #: opens one level at a time, so a deep folder is not there to select yet).
+        self._remembered_node: QStandardItem | None = None
         #: A folder just created under a parent whose children were still unfetched.
         self._select_after_load: int | None = None
 
@@ -194,6 +197,7 @@ class DestinationBar(QWidget):
 
     def _clear_tree(self) -> None:
         self.tree_model.clear()
+        self._remembered_node = None
         self.contents.show_nothing()
 
     def _clear_combo(self, combo: QComboBox) -> None:
@@ -284,6 +288,19 @@ class DestinationBar(QWidget):
             root.appendRow(self._node("Photos", NodeKind.PHOTOS, None, f"{name} / Photos",
                                       expandable=True))
         emit(self.loaded, "tree")
+        if keep and self._destination is not None:
+            self._list_remembered(self._destination)
+
+    def _list_remembered(self, destination: Destination) -> None:
+        """List what the remembered destination holds, as if its folder were chosen."""
+        photos = destination.kind is DestinationKind.PHOTO_ALBUM
+        node_id = destination.album_id if photos else destination.folder_id
+        kind = (NodeKind.ALBUM if node_id is not None else NodeKind.PHOTOS) if photos \
+            else (NodeKind.FOLDER if node_id is not None else NodeKind.ROOT)
+        label = destination.label or str(destination)
+        self._remembered_node = self._node(label.rsplit(" / ", 1)[-1], kind, node_id, label,
+                                           expandable=False)
+        self._show_contents(self._remembered_node)
 
     # -- the tree -----------------------------------------------------------------------------
 
@@ -463,8 +480,10 @@ class DestinationBar(QWidget):
             self._show_listed(node)
 
     def _current_node(self) -> QStandardItem | None:
+        """The folder chosen in the tree, else the remembered destination's stand-in."""
         current = self.tree.currentIndex()
-        return self.tree_model.itemFromIndex(current) if current.isValid() else None
+        return self.tree_model.itemFromIndex(current) if current.isValid() \
+            else self._remembered_node
 
     def _show_listed(self, node: QStandardItem) -> None:
         photos = node.data(NodeRole.KIND) in (NodeKind.PHOTOS, NodeKind.ALBUM)

@@ -13,7 +13,8 @@ from uploader_gui.gui.queue_columns import Role
 from uploader_gui.gui.queue_view import QueueView
 from uploader_gui.gui.upload_queue import UploadQueue
 
-OPEN_WEB_TIP = "Open the folder holding the file in Procore, in your web browser"
+OPEN_WEB_TIP = ("Open the file in Procore, in your web browser (the folder holding it while "
+                "Procore has not yet given the file's own address)")
 #: A slip of the mouse must not open 1,000 browser tabs or file windows.
 MOST_OPENED = 10
 
@@ -51,8 +52,8 @@ class QueueActions:
         self.remove_finished = make_action(window, "Remove &finished", sp.SP_DialogResetButton,
                                            queue.remove_finished, "Ctrl+Shift+D",
                                            "Remove finished uploads from the list")
-        # The link opens the folder holding the file; History opens the file itself.
-        self.open_web = make_action(window, "Open folder in Pro&core", sp.SP_DriveNetIcon,
+        # The file's own address once Procore gave it (file_url), else its folder's.
+        self.open_web = make_action(window, "Open in Pro&core", sp.SP_DriveNetIcon,
                                     self.open_in_procore, "Ctrl+Shift+W", OPEN_WEB_TIP)
         self.open_web.setStatusTip(OPEN_WEB_TIP)
         self.show_file = make_action(window, "Show &local file", sp.SP_DirOpenIcon,
@@ -72,7 +73,7 @@ class QueueActions:
         self.resume.setEnabled(any(s.resumable for s in states))
         self.cancel.setEnabled(any(not s.finished for s in states))
         self.retry.setEnabled(any(s.retryable for s in states))
-        self.open_web.setEnabled(any(item.web_url for item in items))
+        self.open_web.setEnabled(any(item.file_url or item.web_url for item in items))
         self.show_file.setEnabled(bool(items))
         self.remove.setEnabled(any(s.finished for s in states))
 
@@ -88,8 +89,9 @@ class QueueActions:
 
     def open_in_procore(self) -> None:
         for item in self._view.selected_items()[:MOST_OPENED]:
-            if item.web_url:
-                QDesktopServices.openUrl(QUrl(item.web_url))
+            address = item.file_url or item.web_url
+            if address:
+                QDesktopServices.openUrl(QUrl(address))
 
     def show_local_folders(self) -> None:
         folders = {item.path.parent for item in self._view.selected_items()}
