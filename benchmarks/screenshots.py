@@ -171,7 +171,9 @@ def main() -> int:
             window.add_paths(sorted(jobs.iterdir()))
             pump(app, lambda: len(window.model.items()) == 15 and sum(
                 1 for it in window.model.items() if it.state is UploadState.DONE) >= 2, 120)
-            window.table.expand(window.proxy.index(1, 0))
+            photos_row = next(window.proxy.index(r, 0) for r in range(window.proxy.rowCount())
+                              if window.proxy.index(r, 0).data() == "Site photos 2024-05")
+            window.table.expand(photos_row)
             tick = time.monotonic() + 0.15
             pump(app, lambda: time.monotonic() > tick)
             window.grab().save(str(out / "grouped-queue.png"))

@@ -12,7 +12,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import (QAction, QCloseEvent, QDragEnterEvent, QDragLeaveEvent,
-                           QDragMoveEvent, QDropEvent, QIcon, QKeySequence, QResizeEvent)
+                           QDragMoveEvent, QDropEvent, QIcon, QKeySequence)
 from PySide6.QtWidgets import (QMainWindow, QPushButton, QSplitter, QStackedWidget, QStyle,
                                QVBoxLayout, QWidget)
 
@@ -356,10 +356,6 @@ class MainWindow(QMainWindow):
         items = getattr(result, "items", [])
         if items:
             self.table.scroll_to_id(items[-1].id)
-
-    def resizeEvent(self, event: QResizeEvent) -> None:
-        super().resizeEvent(event)
-        self.table.fit_columns()
 
     # -- drag and drop anywhere on the window -------------------------------------------------
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import (QItemSelection, QItemSelectionModel, QModelIndex,
                             QSortFilterProxyModel, Qt)
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTreeView, QWidget
 
 from uploader_gui.domain import UploadItem
@@ -94,6 +95,10 @@ class QueueView(QTreeView):
         if only:
             self.expandAll()
 
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.fit_columns()
+
     def fit_columns(self) -> None:
         """Narrow: per-file speed and time left give way (the status bar keeps the totals),
         and the status takes what is left, so it ends inside the view."""
@@ -103,9 +108,11 @@ class QueueView(QTreeView):
                 self.setColumnHidden(col, narrow)
         header = self.header()
         if header.sectionSize(COL_NAME) == self._name_width:
-            # Wide: names (indented under their folder) get a share of the room.
+            # Wide: names (indented under their folder) take the room the others leave.
+            others = sum(width for col, width in COLUMN_WIDTHS[1:] if not self.isColumnHidden(col))
+            room = self.viewport().width() - others
             self._name_width = COLUMN_WIDTHS[0][1] if narrow else \
-                max(COLUMN_WIDTHS[0][1], min(400, self.viewport().width() * 28 // 100))
+                max(COLUMN_WIDTHS[0][1], min(400, room))
             header.resizeSection(COL_NAME, self._name_width)
         if narrow:
             left = self.viewport().width() - header.sectionPosition(COL_STATUS)
