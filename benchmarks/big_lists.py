@@ -18,8 +18,6 @@ keystroke, a sort, and the wait for a list each stay under 100 ms of the GUI thr
 from __future__ import annotations
 
 import argparse
-import multiprocessing
-import multiprocessing.connection
 import os
 import sqlite3
 import statistics
@@ -33,7 +31,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from gui_responsiveness import StallMeter, wait_until  # noqa: E402
+from window_harness import DemoServer, StallMeter, close_window, wait_until  # noqa: E402
 from machine import describe, load  # noqa: E402
 from PySide6 import __version__ as pyside_version  # noqa: E402
 from PySide6.QtCore import QPoint, Qt  # noqa: E402
@@ -78,43 +76,8 @@ def fill_folder(sandbox: Sandbox, demo: DemoInfo, count: int, blob: Path) -> Non
                                blob.stat().st_size, blob, created_by=demo.user_id)
 
 
-class Server:
-    """The sandbox with demo data and the big folder, here or in a process of its own (as
-    Procore is on other computers; see gui_responsiveness.py)."""
-
-    def __init__(self, data_dir: Path, folder_files: int, in_process: bool) -> None:
-        self._sandbox: Sandbox | None = None
-        self._process: multiprocessing.process.BaseProcess | None = None
-        self.info: tuple[str, str, DemoInfo]
-        if in_process:
-            self._sandbox = Sandbox(data_dir=data_dir).start()
-            demo = self._sandbox.seed_demo()
-            fill_folder(self._sandbox, demo, folder_files, data_dir / "blob.pdf")
-            self.info = (self._sandbox.api_url, self._sandbox.issue_token(demo.user_id), demo)
-            return
-        context = multiprocessing.get_context("spawn")  # never fork a process that runs Qt
-        ours, theirs = context.Pipe()
-        self._pipe = ours
-        self._process = context.Process(target=_serve, args=(str(data_dir), folder_files,
-                                                               theirs), daemon=True)
-        self._process.start()
-        self.info = ours.recv()
-
-    def close(self) -> None:
-        if self._sandbox is not None:
-            self._sandbox.stop()
-        if self._process is not None:
-            self._pipe.send("stop")
-            self._process.join(30)
-
-
-def _serve(data_dir: str, folder_files: int,
-           pipe: multiprocessing.connection.Connection) -> None:
-    with Sandbox(data_dir=data_dir) as sandbox:
-        demo = sandbox.seed_demo()
-        fill_folder(sandbox, demo, folder_files, Path(data_dir) / "blob.pdf")
-        pipe.send((sandbox.api_url, sandbox.issue_token(demo.user_id), demo))
-        pipe.recv()
+def _big_folder(count: int, sandbox: Sandbox, demo: DemoInfo, data_dir: Path) -> None:
+    fill_folder(sandbox, demo, count, data_dir / "blob.pdf")
 
 
 # -- the history ------------------------------------------------------------------------------
@@ -261,7 +224,7 @@ def run(history_count: int, folder_count: int, in_process: bool = False) -> int:
     missed = 0
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        server = Server(tmp / "sandbox", folder_count, in_process)
+        server = DemoServer(tmp / "sandbox", in_process, partial(_big_folder, folder_count))
         api_url, token, demo = server.info
         try:
             journal_path = tmp / "journal.sqlite3"
@@ -282,13 +245,7 @@ def run(history_count: int, folder_count: int, in_process: bool = False) -> int:
                 if history_count > 0:
                     missed += measure_history(app, window, history_count)
             finally:  # a timeout too: stop the window's threads before leaving
-                window.shutdown(10_000)
-                window.close()
-                window.deleteLater()
-                app.processEvents()
-                engine.close()
-                journal.close()
-                client.close()
+                close_window(app, window, engine, journal, client)
         finally:
             server.close()
     print(f"done, {load()}")

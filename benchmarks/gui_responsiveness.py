@@ -13,7 +13,6 @@ does. ``--in-process-sandbox`` measures that case too.
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import os
 import platform
 import sys
@@ -24,7 +23,6 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6 import __version__ as pyside_version  # noqa: E402
-from PySide6.QtCore import QElapsedTimer, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from uploader_gui.config import Settings  # noqa: E402
@@ -32,43 +30,9 @@ from uploader_gui.gui.main_window import MainWindow  # noqa: E402
 from uploader_gui.journal.store import Journal  # noqa: E402
 from uploader_gui.procore.client import ProcoreClient  # noqa: E402
 from uploader_gui.procore.tokens import StaticTokenProvider  # noqa: E402
-from uploader_gui.sandbox import Sandbox  # noqa: E402
 from uploader_gui.transfer.engine import UploadEngine  # noqa: E402
 from uploader_gui.transfer.model import Destination, DestinationKind, UploadState  # noqa: E402
-
-
-class StallMeter:
-    """A 5 ms timer; the longest gap between its ticks is the longest time the loop was busy."""
-
-    def __init__(self) -> None:
-        self.longest_ms = 0.0
-        self._clock = QElapsedTimer()
-        self._timer = QTimer()
-        self._timer.setInterval(5)
-        self._timer.timeout.connect(self._tick)
-
-    def start(self) -> None:
-        self.longest_ms = 0.0
-        self._clock.start()
-        self._timer.start()
-
-    def _tick(self) -> None:
-        gap = self._clock.nsecsElapsed() / 1e6
-        self._clock.restart()
-        self.longest_ms = max(self.longest_ms, gap - 5.0)
-
-    def stop(self) -> None:
-        self._timer.stop()
-
-
-def wait_until(app: QApplication, predicate, timeout: float) -> float:  # type: ignore[no-untyped-def]
-    start = time.perf_counter()
-    while not predicate():
-        if time.perf_counter() - start > timeout:
-            raise TimeoutError("gave up waiting")
-        app.processEvents()
-        time.sleep(0.001)
-    return time.perf_counter() - start
+from window_harness import DemoServer, StallMeter, close_window, wait_until  # noqa: E402
 
 
 def make_files(folder: Path, n: int) -> Path:
@@ -76,42 +40,6 @@ def make_files(folder: Path, n: int) -> Path:
     for i in range(n):
         (folder / f"file-{i:05d}.txt").write_bytes(b"x" * 100)
     return folder
-
-
-class DemoServer:
-    """The sandbox with demo data, here or in a child process; what the window needs of it."""
-
-    def __init__(self, data_dir: Path, in_process: bool) -> None:
-        self._sandbox: Sandbox | None = None
-        self._process: multiprocessing.process.BaseProcess | None = None
-        if in_process:
-            self._sandbox = Sandbox(data_dir=data_dir).start()
-            demo = self._sandbox.seed_demo()
-            self.info = (self._sandbox.api_url, self._sandbox.issue_token(demo.user_id),
-                         demo.user_id, demo.company_id, demo.project_ids[0])
-            return
-        context = multiprocessing.get_context("spawn")  # never fork a process that runs Qt
-        ours, theirs = context.Pipe()
-        self._pipe = ours
-        self._process = context.Process(target=_serve, args=(str(data_dir), theirs),
-                                        daemon=True)
-        self._process.start()
-        self.info = ours.recv()
-
-    def close(self) -> None:
-        if self._sandbox is not None:
-            self._sandbox.stop()
-        if self._process is not None:
-            self._pipe.send("stop")
-            self._process.join(30)
-
-
-def _serve(data_dir: str, pipe: multiprocessing.connection.Connection) -> None:
-    with Sandbox(data_dir=data_dir) as sandbox:
-        demo = sandbox.seed_demo()
-        pipe.send((sandbox.api_url, sandbox.issue_token(demo.user_id), demo.user_id,
-                   demo.company_id, demo.project_ids[0]))
-        pipe.recv()
 
 
 def run(drop_count: int, upload_count: int, in_process: bool = False) -> int:
@@ -123,7 +51,8 @@ def run(drop_count: int, upload_count: int, in_process: bool = False) -> int:
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         server = DemoServer(tmp / "sandbox", in_process)
-        api_url, token, user_id, company_id, project_id = server.info
+        api_url, token, demo = server.info
+        user_id, company_id, project_id = demo.user_id, demo.company_id, demo.project_ids[0]
         try:
             dest = Destination(DestinationKind.PROJECT_FOLDER, company_id, project_id,
                                label="Benchmark / Documents")
@@ -176,13 +105,7 @@ def run(drop_count: int, upload_count: int, in_process: bool = False) -> int:
                               f"{'met' if ok else 'MISSED'})")
                     meter.stop()
                 finally:  # a timeout too: stop the window's threads before leaving
-                    window.shutdown(10_000)
-                    window.close()
-                    window.deleteLater()
-                    app.processEvents()
-                    engine.close()
-                    journal.close()
-                    client.close()
+                    close_window(app, window, engine, journal, client)
         finally:
             server.close()
     return 1 if failures else 0

@@ -25,6 +25,7 @@ from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent, QDragMoveEvent  # no
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from uploader_gui.auth.credentials import ClientCredentials  # noqa: E402
+from window_harness import close_window  # noqa: E402
 from uploader_gui.config import Settings  # noqa: E402
 from uploader_gui.gui.same_name import SameNameDialog  # noqa: E402
 from uploader_gui.gui.about_dialog import add_help_menu  # noqa: E402
@@ -247,13 +248,7 @@ def main() -> int:
             history.grab().save(str(out / "history.png"))
             history.close()
         finally:
-            window.shutdown(10_000)
-            window.close()
-            window.deleteLater()
-            app.processEvents()
-            engine.close()
-            journal.close()
-            client.close()
+            close_window(app, window, engine, journal, client)
     for shot in ("sign-in", "empty", "folder-drop", "grouped-queue", "uploading",
                  "finished-with-failure", "small-window", "drop-onto-folder", "same-name",
                  "history"):
