@@ -67,6 +67,9 @@ class UploadQueue(QObject):
         self._batch_done = self._batch_failed = 0
         self._batch_stopped = False
         self._adding = 0
+        #: After shutdown: events the workers sent before stopping may still be queued; the
+        #: window's background runner is gone by then, so they are not acted on.
+        self._shut_down = False
         # Uploads waiting for the connection are tried again by this timer (see
         # _wait_for_network); the wait doubles while Procore stays out of reach.
         self._network_timer = QTimer(self)
@@ -166,6 +169,8 @@ class UploadQueue(QObject):
 
     @Slot(object)
     def _on_event(self, event: QueueEvent) -> None:
+        if self._shut_down:
+            return
         self.model.apply(event)
         if isinstance(event, ItemChanged) and event.ended:
             self._run_ended(event.item)
@@ -231,6 +236,7 @@ class UploadQueue(QObject):
     def shutdown(self, timeout_ms: int = 5000) -> bool:
         """Stop every running upload (queued again for the next start unless the person had
         paused it) and the workers, within ``timeout_ms``; False if one did not stop."""
+        self._shut_down = True
         self._network_timer.stop()
         self._bridge.detach()
         self.model.stop()
