@@ -68,6 +68,7 @@ def test_failed_rows_stand_out_and_the_summary_line_stays(
     assert window.queue_actions.remove.isEnabled()
     window.queue_actions.remove.trigger()
     qtbot.waitUntil(lambda: model.item(first.id) is None)
+    window.queue.service.flush()  # the journal is written in order, off the GUI thread
     assert all(it.id != first.id for it in parts.engine.items())
     assert "1 upload needs attention" in bar.label.text()
 

@@ -48,11 +48,12 @@ def _calls(sandbox: Sandbox, method: str, suffix: str) -> int:
                if r.server == "api" and r.method == method and r.path.endswith(suffix))
 
 
-def test_an_upload_needing_five_refreshes_finishes_in_one_upload(
+def test_an_upload_needing_five_sets_of_links_finishes_in_one_upload(
         engine_for: Any, sandbox: Sandbox, demo: Any, tmp_path: Path) -> None:
-    """Links live 2 s (signed to the second, as S3's are) and a part takes 0.5 s: each round
-    stores a few parts before the links expire. Show Upload re-signs them; the file finishes
-    as one upload, no part sent twice, however many refreshes it takes."""
+    """Links live 2 s (signed to the second, as S3's are) and a part takes 0.5 s: each set
+    of links starts at most four parts, so the twenty need at least five sets. Show Upload
+    re-signs them; the file finishes as one upload, no part sent twice, however many
+    refreshes it takes."""
     sandbox.resign_on_show = True
     for target in ("create", "show"):
         sandbox.faults.add(Fault("expire_links_after", target, seconds=2, times=None))
@@ -66,7 +67,8 @@ def test_an_upload_needing_five_refreshes_finishes_in_one_upload(
     assert sorted(n for _, n in stored) == list(range(1, 21))
     assert set(stored.values()) == {1}, "a stored part was sent again"
     assert _calls(sandbox, "POST", "/uploads") == 1
-    assert _calls(sandbox, "GET", "/uploads/" + next(iter(stored))[0].rsplit("/", 1)[1]) >= 5
+    # The first set came with the upload; at least four more came from Show Upload.
+    assert _calls(sandbox, "GET", "/uploads/" + next(iter(stored))[0].rsplit("/", 1)[1]) >= 4
 
 
 def test_without_re_signing_a_slow_upload_is_planned_again_once_and_told(

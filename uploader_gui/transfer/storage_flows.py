@@ -316,8 +316,9 @@ def _send_missing_segments(ctx: FlowContext) -> None:
                 ctx.control.check()
                 raise _Stopped
             ctx.meter.restart_part(seg.index)
+            url, headers = watch.link(seg)
             return ctx.storage.put_segment(
-                seg.url, seg.headers, ctx.item.path, seg.offset, seg.size,
+                url, headers, ctx.item.path, seg.offset, seg.size,
                 lambda n: ctx.meter.add(seg.index, n),
                 lambda: ctx.control.should_stop() or stop.is_set(), stop_hooks=ctx.control)
 
@@ -371,11 +372,18 @@ class _Pace:
         self._lock = threading.Lock()
         self._bytes = 0
         self._decided = False
-        self._asked_at = -1e9
+        #: Links Show Upload signed again during this round, by part index: a part started
+        #: after that uses them (the round's own list holds the first ones).
+        self._fresh: dict[int, tuple[str, dict[str, str]]] = {}
 
     def stored(self, size: int) -> None:
         with self._lock:
             self._bytes += size
+
+    def link(self, seg: Any) -> tuple[str, dict[str, str]]:
+        """The newest link for a part: signed again this round, else the round's."""
+        with self._lock:
+            return self._fresh.get(seg.index, (seg.url, seg.headers))
 
     def check(self, unstarted: int, lanes: int) -> None:
         """Raise _Replan when the unstarted parts cannot all start in time and Show Upload
@@ -389,34 +397,38 @@ class _Pace:
         if ctx.clock() + unstarted / rate <= _refresh_by(self._rec):
             return
         if ctx.resigns is None:
-            if time.monotonic() - self._asked_at < RESIGN_PROBE_GAP:
-                return
-            self._asked_at = time.monotonic()
-            ctx.resigns = _resigned(ctx, self._rec)
-            if ctx.resigns is None:
-                return  # too soon to tell: asked again a little later
+            if ctx.clock() - (self._rec.upload_created_at or 0.0) < RESIGN_PROBE_AGE:
+                return  # links this young would be signed again the same: asked at a later part
+            fresh = _resigned(ctx, self._rec)
+            ctx.resigns = fresh is not None
+            if fresh is not None:
+                with self._lock:
+                    self._fresh = dict(enumerate(fresh))
         self._decided = True
         if ctx.resigns:
             return  # fresh links will be asked for when these expire
         raise _replan(ctx, rate, lanes)
 
 
-#: Seconds between two questions to Show Upload about re-signing.
-RESIGN_PROBE_GAP = 2.0
+#: Seconds an upload's links must have lived before Show Upload is asked whether it signs
+#: them again: presigned links carry their signing time to the second (``X-Amz-Date``), so
+#: links signed again within the same second as the first ones are the same links. Two
+#: seconds leave a margin for the time the answer took to arrive. The age is checked at every
+#: part stored (not a time since the last question), so the answer is known at the first part
+#: stored after it, before any further part is started on links that may have expired.
+RESIGN_PROBE_AGE = 2.0
 
 
-def _resigned(ctx: FlowContext, rec: TransferRecord) -> bool | None:
-    """Ask Show Upload whether it gives fresh links (kept when it does). None when it cannot
-    be told yet: links signed again within the same second as the first ones are the same
-    links, so identical links only say "no" once a little time has passed."""
+def _resigned(ctx: FlowContext,
+              rec: TransferRecord) -> list[tuple[str, dict[str, str]]] | None:
+    """Ask Show Upload whether it gives fresh links; the links (saved) when it does, None
+    when not. Asked only once the links are :data:`RESIGN_PROBE_AGE` old, so identical links
+    mean "no"."""
     links = _shown_segment_links(ctx, rec)
-    if not links:
-        return False
-    if [u for u, _ in links] == [s.url for s in rec.segments]:
-        young = ctx.clock() - (rec.upload_created_at or 0.0) < RESIGN_PROBE_GAP
-        return None if young else False
+    if not links or [u for u, _ in links] == [s.url for s in rec.segments]:
+        return None
     ctx.journal.save_links(ctx.item.id, ctx.clock(), None, links)
-    return True
+    return links
 
 
 def _replan(ctx: FlowContext, rate: float, lanes: int) -> _Replan:
