@@ -160,14 +160,18 @@ def about(seconds: float) -> str:
     return f"{minutes // 60} h {minutes % 60:02d} min"
 
 
-_icons: dict[str, QIcon] = {}
+_icons: dict[QStyle.StandardPixmap, QIcon] = {}
+
+
+def style_icon(pixmap: QStyle.StandardPixmap) -> QIcon:
+    """The style's standard icon, made once (rows ask for it on every repaint)."""
+    if pixmap not in _icons:
+        _icons[pixmap] = QApplication.style().standardIcon(pixmap)
+    return _icons[pixmap]
 
 
 def failed_icon() -> QIcon:
-    if "failed" not in _icons:
-        _icons["failed"] = QApplication.style().standardIcon(
-            QStyle.StandardPixmap.SP_MessageBoxCritical)
-    return _icons["failed"]
+    return style_icon(QStyle.StandardPixmap.SP_MessageBoxCritical)
 
 
 def within_project(item: UploadItem) -> str:

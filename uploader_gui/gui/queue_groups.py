@@ -10,14 +10,13 @@ status, which has the room.)
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication, QStyle
+from PySide6.QtWidgets import QStyle
 
 from uploader_gui.domain import Destination, DestinationKind, UploadItem, UploadState
 from uploader_gui.gui.queue_columns import (COL_DESTINATION, COL_ETA, COL_NAME, COL_PROGRESS,
                                             COL_SIZE, COL_SPEED, COL_STATUS, FAILED_PREFIX,
                                             FileRow, QueueTotals, Role, about, failed_icon,
-                                            format_duration, format_size)
+                                            format_duration, format_size, style_icon)
 
 #: Which folder drop a file belongs to: where it goes and the dropped folder's name.
 GroupKey = tuple[Destination, str]
@@ -78,7 +77,7 @@ class FolderGroup:
             return self.sort_value(col)
         if role == Qt.ItemDataRole.DecorationRole:
             if col == COL_NAME:
-                return _folder_icon()
+                return style_icon(QStyle.StandardPixmap.SP_DirIcon)
             if col == COL_STATUS and self.state is UploadState.FAILED:
                 return failed_icon()
         if role == Qt.ItemDataRole.ToolTipRole:
@@ -168,11 +167,3 @@ def status_words(t: QueueTotals, state: UploadState) -> str:
         text = f"{state} · {files} done"
     return f"{text} · {attention}" if attention else text
 
-
-_icons: dict[str, QIcon] = {}
-
-
-def _folder_icon() -> QIcon:
-    if "folder" not in _icons:
-        _icons["folder"] = QApplication.style().standardIcon(QStyle.StandardPixmap.SP_DirIcon)
-    return _icons["folder"]
