@@ -17,10 +17,20 @@ class Pacer:
 
 
 def test_a_hold_says_the_clock_time_and_how_many_wait() -> None:
+    """A short hold (Procore asked to slow down) says "in about 2 minutes"; the line adds the
+    clock time."""
     now = time.mktime((2026, 12, 4, 14, 2, 30, 0, 0, -1))
-    text = pace_line(Pacer(holding_for=150), 820, now=now)
-    assert "(at 14:05)" in text
-    assert "820 files wait for it" in text
+    text = pace_line(Pacer(holding_for=100), 820, now=now)
+    assert "in about 2 minutes (at 14:04)" in text, text
+    assert "820 files wait for it; nothing needs doing." in text
+
+
+def test_a_long_hold_names_its_time_once_even_across_a_minute() -> None:
+    """The hourly limit's sentence names the time itself; the line does not add a second one,
+    even when its own reading of the clock falls in the next minute."""
+    later = time.time() + 60
+    text = pace_line(Pacer(holding_for=50 * 60), 3, now=later)
+    assert text.count(":") == 1 and "(at " not in text, text
 
 
 def test_spacing_says_how_many_wait_and_nothing_when_free() -> None:

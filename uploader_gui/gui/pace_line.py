@@ -21,11 +21,11 @@ def pace_line(pacer: Paced | None, waiting: int, now: float | None = None) -> st
     if notice.kind == "holding":
         until = (now if now is not None else time.time()) + pacer.holding_for
         clock = time.strftime('%H:%M', time.localtime(until))
-        if clock not in text:  # the hourly limit's sentence already says until when
-            text += f" (at {clock})"
+        if not notice.says_until:
+            text = f"{text.removesuffix('.')} (at {clock})."
     if waiting:
         text += f" {waiting} file{'s wait' if waiting != 1 else ' waits'} for it"
-        text += "." if "nothing needs" in notice.text else "; nothing needs doing."
+        text += "." if notice.reassures else "; nothing needs doing."
     return text
 
 

@@ -34,6 +34,10 @@ class PaceNotice(NamedTuple):
     #: "holding" (nothing is sent until a time) or "spacing" (requests go out slowly).
     kind: str
     text: str
+    #: The sentence gives the clock time the hold ends.
+    says_until: bool = False
+    #: The sentence ends by saying nothing needs to be done.
+    reassures: bool = False
 
 
 def pace_notice(pacer: Paced | None) -> PaceNotice | None:
@@ -45,7 +49,8 @@ def pace_notice(pacer: Paced | None) -> PaceNotice | None:
         until = _clock_time(holding)
         return PaceNotice("holding", "Procore's limit on requests per hour has been reached. "
                           f"Files wait until {until} (about {duration_words(holding)}) and then "
-                          "continue by themselves; nothing needs to be done.")
+                          "continue by themselves; nothing needs to be done.",
+                          says_until=True, reassures=True)
     if holding >= MENTION_AFTER:
         return PaceNotice("holding", "Procore asked the app to slow down (too many requests in "
                           "a short time). Uploads continue by themselves in about "
