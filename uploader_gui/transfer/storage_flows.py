@@ -486,8 +486,7 @@ def _complete(ctx: FlowContext) -> bool:
         return False
     except ProcoreError:
         # A PATCH that reached Procore before a kill or a lost answer may be complete already.
-        shown = ctx.client.show_upload(ctx.scope, rec.upload_uuid)
-        if shown.get("status") == "complete":
+        if _shown_complete(ctx, rec.upload_uuid):
             return True
         raise
     if answer.get("status") != "complete":
