@@ -45,7 +45,7 @@ from uploader_gui.gui.tray import NOTIFY_KEY, Tray
 from uploader_gui.gui.waiting_drop import WaitingForDestination
 from uploader_gui.gui.upload_queue import UploadQueue
 from uploader_gui.transfer.engine import UploadEngine
-from uploader_gui.transfer.environments import api_key
+from uploader_gui.transfer.environments import ADOPT_BUTTON, api_key
 from uploader_gui.transfer.model import ConflictPolicy, Destination, UploadItem, UploadState
 
 log = logging.getLogger(__name__)
@@ -230,6 +230,8 @@ class MainWindow(QMainWindow):
         self.destination_bar.dropped.connect(self._add_to)  # a drop on a tree folder
         self.queue.batch_finished.connect(lambda *_: self.destination_bar.refresh_contents())
         self.queue.notice.connect(self.show_notice)
+        self.queue.older_waiting.connect(
+            lambda: self.notice_bar.offer(ADOPT_BUTTON, self.queue.adopt_older))
         self.queue.added.connect(self._show_added)
         self.queue.item_failed.connect(self.news.item_failed)
         self.queue.batch_finished.connect(self.news.batch_finished)

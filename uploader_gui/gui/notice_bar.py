@@ -6,7 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QStyle, QToolButton, QWidget
+from collections.abc import Callable
+
+from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QPushButton, QStyle, QToolButton,
+                               QWidget)
 
 from uploader_gui.gui.announce import announce
 
@@ -27,17 +30,38 @@ class NoticeBar(QFrame):
         self.close_button.setToolTip("Close this message")
         self.close_button.setAccessibleName("Close this message")
         self.close_button.clicked.connect(lambda: self.show_text(""))
+        #: What the message offers to do (see :meth:`offer`); hidden with the next message.
+        self.action_button = QPushButton(self)
+        self.action_button.hide()
+        self.action_button.clicked.connect(self._act)
+        self._action: Callable[[], None] | None = None
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.label, 1)
+        layout.addWidget(self.action_button, 0, Qt.AlignmentFlag.AlignTop)
         layout.addWidget(self.close_button, 0, Qt.AlignmentFlag.AlignTop)
         self.hide()
 
     def show_text(self, text: str) -> None:
-        """Show ``text`` (empty: close the strip)."""
+        """Show ``text`` (empty: close the strip); an earlier message's button goes with it."""
+        self._action = None
+        self.action_button.hide()
         self.label.setText(text)
         self.setVisible(bool(text))
         announce(self.label, text)
+
+    def offer(self, label: str, action: Callable[[], None]) -> None:
+        """A button beside the message shown now, doing ``action`` once when pressed."""
+        self._action = action
+        self.action_button.setText(label)
+        self.action_button.setAccessibleName(label)
+        self.action_button.show()
+
+    def _act(self) -> None:
+        action, self._action = self._action, None
+        self.action_button.hide()
+        if action is not None:
+            action()
 
 
 def demo_banner(folder: Path, parent: QWidget) -> QLabel:

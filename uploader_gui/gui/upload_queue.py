@@ -25,7 +25,7 @@ from uploader_gui.gui.queue_words import AddOutcome, describe_add, start_up_noti
 from uploader_gui.gui.signals import emit
 from uploader_gui.gui.tasks import TaskRunner
 from uploader_gui.transfer.engine import UploadEngine
-from uploader_gui.transfer.environments import waiting_elsewhere
+from uploader_gui.transfer.environments import ADOPT_BY_BUTTON, adopted_notice, waiting_elsewhere
 from uploader_gui.transfer.queue import Idle, ItemChanged, QueueEvent, UploadService
 
 log = logging.getLogger(__name__)
@@ -52,6 +52,9 @@ class UploadQueue(QObject):
     loaded = Signal()
     #: An add finished (the engine's AddResult).
     added = Signal(object)
+    #: Unfinished uploads queued by a version that did not record their Procore wait (said
+    #: in the notice just before): :meth:`adopt_older` continues them here.
+    older_waiting = Signal()
 
     def __init__(self, engine: UploadEngine, model: QueueModel, tasks: TaskRunner,
                  settings: Settings, parent: QObject | None = None) -> None:
@@ -85,22 +88,39 @@ class UploadQueue(QObject):
         # time it is read: they are their adder's to queue, not "unfinished from last time".
         since = time.time()
 
-        def read() -> tuple[list[UploadItem], str | None]:
+        def read() -> tuple[list[UploadItem], dict[str, int]]:
             # Only this Procore's uploads; those kept for another one are counted.
-            return self.service.load(), waiting_elsewhere(self.engine.elsewhere())
+            return self.service.load(), self.engine.elsewhere()
 
-        def loaded(result: tuple[list[UploadItem], str | None]) -> None:
+        def loaded(result: tuple[list[UploadItem], dict[str, int]]) -> None:
             fresh, elsewhere = result
             unfinished = [it for it in fresh if not it.state.finished and it.created_at < since]
             resume = [it.id for it in unfinished if it.state.resumes_at_start]
             self.service.start(resume)
             paused = sum(1 for it in unfinished if it.state is UploadState.PAUSED)
-            said = " ".join(filter(None, [start_up_notice(len(resume), paused), elsewhere]))
+            said = " ".join(filter(None, [start_up_notice(len(resume), paused),
+                                          waiting_elsewhere(elsewhere, ADOPT_BY_BUTTON)]))
             if said:
                 emit(self.notice, said)
+            if "" in elsewhere:
+                emit(self.older_waiting)
             emit(self.loaded)
 
         self._tasks.submit(read, loaded, self._report_error)
+
+    def adopt_older(self) -> None:
+        """Give the unfinished uploads queued by an earlier version (which did not record
+        their Procore) to this one, show them and continue those that continue at start."""
+        def adopt() -> tuple[int, list[UploadItem]]:
+            return self.engine.adopt_older(), self.service.load()
+
+        def adopted(result: tuple[int, list[UploadItem]]) -> None:
+            count, fresh = result
+            self.service.start([it.id for it in fresh
+                                if not it.state.finished and it.state.resumes_at_start])
+            emit(self.notice, adopted_notice(count))
+
+        self._tasks.submit(adopt, adopted, self._report_error)
 
     def add_paths(self, paths: Sequence[Path], destination: Destination,
                   conflict: ConflictPolicy | None = None) -> None:

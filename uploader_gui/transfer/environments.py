@@ -30,8 +30,18 @@ def elsewhere_note(api_base: str) -> str:
             "when the uploader is used with that Procore.")
 
 
-def waiting_elsewhere(counts: dict[str, int]) -> str | None:
-    """One sentence about unfinished uploads kept for other Procores (None when there are none)."""
+#: How the command line's person continues uploads queued by an earlier version here.
+ADOPT_BY_COMMAND = (" To continue those queued by an earlier version here, run "
+                    "'procore-uploader resume --adopt-older'.")
+#: The window's button that does the same, and its message's words for it.
+ADOPT_BUTTON = "Continue them here"
+ADOPT_BY_BUTTON = (" To send those queued by an earlier version to this Procore, "
+                   f"press {ADOPT_BUTTON}.")
+
+
+def waiting_elsewhere(counts: dict[str, int], adopt_hint: str = ADOPT_BY_COMMAND) -> str | None:
+    """One sentence about unfinished uploads kept for other Procores (None when there are none);
+    ``adopt_hint`` follows when some were queued by an earlier version."""
     if not counts:
         return None
     parts = [f"{n} for {shown(base)}" for base, n in sorted(counts.items())]
@@ -40,6 +50,13 @@ def waiting_elsewhere(counts: dict[str, int]) -> str | None:
             f"{'wait' if total != 1 else 'waits'} for another Procore ({'; '.join(parts)}); "
             "they continue when the uploader is used with that Procore.")
     if "" in counts:
-        text += (" To continue those queued by an earlier version here, run "
-                 "'procore-uploader resume --adopt-older'.")
+        text += adopt_hint
     return text
+
+
+def adopted_notice(count: int) -> str:
+    """Said once uploads queued by an earlier version were given to this Procore."""
+    if count == 0:
+        return "No upload queued by an earlier version was left to continue."
+    return (f"{count} upload{'s' if count != 1 else ''} queued by an earlier version "
+            f"{'continue' if count != 1 else 'continues'} here.")
