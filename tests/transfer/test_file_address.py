@@ -6,9 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 import requests
 
 from uploader_gui.domain import ConflictPolicy, Destination, DestinationKind, UploadState
+from uploader_gui.sandbox import Fault, Sandbox
 from uploader_gui.transfer.control import TransferControl
 from uploader_gui.transfer.engine import UploadEngine
 
@@ -66,3 +68,25 @@ def test_a_photo_keeps_its_address(engine: UploadEngine, demo: Any, tmp_path: Pa
     done = _run(engine, crane, album)
     assert done.state is UploadState.DONE
     assert requests.get(done.file_url, timeout=10).content == b"\xff\xd8\xff\xe0 crane photo"
+
+
+@pytest.mark.parametrize("where", ["document", "photo"])
+def test_a_file_found_after_a_lost_answer_keeps_its_address(
+        make_engine: Any, sandbox: Sandbox, demo: Any, tmp_path: Path, where: str) -> None:
+    """Procore attaches the file but its answer never arrives: the file is found by listing
+    (not attached twice) and the listing's record gives its own address, for History."""
+    engine = make_engine(timeout=(5, 1.0))
+    body = b"\xff\xd8\xff\xe0 found again" if where == "photo" else b"%PDF found again"
+    f = tmp_path / ("site.jpg" if where == "photo" else "S-201.pdf")
+    f.write_bytes(body)
+    dest = _drawings(demo) if where == "document" else Destination(
+        DestinationKind.PHOTO_ALBUM, demo.company_id, demo.project_ids[0],
+        album_id=demo.album_id, label="Main Street Tower / Photos")
+    lost = sandbox.faults.add(Fault("delay_after_commit", "associate", seconds=3))
+    done = _run(engine, f, dest)
+    assert lost.fired == 1
+    assert done.state is UploadState.DONE, done.error
+    assert done.file_url, "found by listing, still with the file's address"
+    assert requests.get(done.file_url, timeout=10).content == body
+    [entry] = engine.journal.history(engine.api_base)
+    assert entry.file_url == done.file_url

@@ -69,7 +69,7 @@ def associate(item: UploadItem, scope: Scope, client: ProcoreClient, journal: Jo
     if rec.phase == Phase.ASSOCIATING:
         found = find_existing(item, scope, client, journal, folders)
         if found is not None:
-            return Associated(found, UploadState.DONE)
+            return found
     assert rec.upload_uuid is not None
     last_error: ProcoreError | None = None
     for _attempt in range(attempts):
@@ -99,7 +99,7 @@ def associate(item: UploadItem, scope: Scope, client: ProcoreClient, journal: Jo
             last_error = exc
             found = find_existing(item, scope, client, journal, folders)
             if found is not None:
-                return Associated(found, UploadState.DONE)
+                return found
             continue
         procore_id = result.get("id")
         if not isinstance(procore_id, int):
@@ -133,8 +133,9 @@ def _name_clash(exc: ValidationFailed) -> bool:
 
 
 def find_existing(item: UploadItem, scope: Scope, client: ProcoreClient, journal: Journal,
-                  folders: FolderResolver) -> int | None:
-    """The id of what an earlier, unanswered association request created, if it did."""
+                  folders: FolderResolver) -> Associated | None:
+    """What an earlier, unanswered association request created, if it did: its id and the
+    file's address from the listing that found it."""
     rec = journal.transfer(item.id)
     started = rec.assoc_started_at or 0.0
     name = rec.assoc_name or item.name
@@ -148,7 +149,7 @@ def find_existing(item: UploadItem, scope: Scope, client: ProcoreClient, journal
                                         created_between=window, per_page=PHOTO_PAGE):
             # List Images names a photo by ``filename``; a photo record has no ``name``.
             if _ours(image, name, item.size, started, allow_renamed=False, name_key="filename"):
-                return int(image["id"])
+                return Associated(int(image["id"]), UploadState.DONE, file_link(image))
         return None
     listing = folders.listing(scope, rec.folder_id, fresh=True)
     for doc in listing.get("files") or []:
@@ -156,10 +157,10 @@ def find_existing(item: UploadItem, scope: Scope, client: ProcoreClient, journal
             if int(doc.get("id", -1)) == rec.version_of:
                 for version in doc.get("file_versions") or []:
                     if _ours(version, None, item.size, started, allow_renamed=False):
-                        return rec.version_of
+                        return Associated(rec.version_of, UploadState.DONE, file_link(version))
         elif _ours(doc, name, item.size, started,
                    allow_renamed=item.conflict is ConflictPolicy.KEEP_BOTH):
-            return int(doc["id"])
+            return Associated(int(doc["id"]), UploadState.DONE, file_link(doc))
     return None
 
 
