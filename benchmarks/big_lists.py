@@ -31,7 +31,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from window_harness import DemoServer, StallMeter, close_window, wait_until  # noqa: E402
+from window_harness import application, DemoServer, StallMeter, close_window, wait_until  # noqa: E402
 from machine import describe, load  # noqa: E402
 from PySide6 import __version__ as pyside_version  # noqa: E402
 from PySide6.QtCore import QPoint, Qt  # noqa: E402
@@ -216,7 +216,7 @@ def measure_folder(app: QApplication, window: MainWindow, demo: DemoInfo, count:
 # -- the run ----------------------------------------------------------------------------------
 
 def run(history_count: int, folder_count: int, in_process: bool = False) -> int:
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app = application()
     assert isinstance(app, QApplication)
     print(f"machine: {describe()}, PySide6 {pyside_version}, "
           f"{os.environ['QT_QPA_PLATFORM']} platform, sandbox "

@@ -96,7 +96,8 @@ def main() -> int:
     print(f"{version}: --version answered in {time.perf_counter() - started:.2f} s")
     for label, extra in (("demo (window + built-in sandbox)", ["--demo"]),
                          ("normal start, signed out", [])):
-        times, retried = [], 0
+        times: list[float] = []
+        retried = 0
         while len(times) < args.runs:
             try:
                 times.append(one_start(args.launcher, extra))

@@ -273,8 +273,8 @@ def main() -> None:
           f"{'ratio':>6} {'process':>8} {'ratio':>6} {'peak RSS':>9}")
     for r in rows:
         print(f"{r.size_mib:5} MiB {'on' if r.md5 else 'off':>4} {rate(r.size_mib, r.hash_s)} "
-              f"{rate(r.size_mib, r.wire_s)} {rate(r.size_mib, r.e2e_s)} {r.ratio:6.2f} {r.process_s:6.2f} s "
-              f"{r.process_ratio:6.2f} {r.peak_mb:6.1f} MB")
+              f"{rate(r.size_mib, r.wire_s)} {rate(r.size_mib, r.e2e_s)} {r.ratio:6.2f} "
+              f"{r.process_s:6.2f} s {r.process_ratio:6.2f} {r.peak_mb:6.1f} MB")
     print(f"{'file':>9} {'md5':>4} {'CPU: hashing':>13} {'curl':>8} {'app':>8} {'CPU ratio':>10}")
     for r in rows:
         print(f"{r.size_mib:5} MiB {'on' if r.md5 else 'off':>4} {r.hash_cpu:11.2f} s "

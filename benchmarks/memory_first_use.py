@@ -56,7 +56,8 @@ def main() -> None:
     size = int(args.gib * GiB)
     print(f"machine: {describe()}")
     print(f"touching {args.gib:g} GiB of new memory, one write per 4 KiB page, twice per line")
-    print(f"{'held':>8} {'first: kernel CPU':>18} {'wall':>8} {'again: kernel CPU':>18} {'wall':>8}")
+    print(f"{'held':>8} {'first: kernel CPU':>18} {'wall':>8} "
+          f"{'again: kernel CPU':>18} {'wall':>8}")
     held: list[mmap.mmap] = []
     held_bytes = 0
     for hold in sorted(args.hold):

@@ -17,15 +17,16 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import cast
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl  # noqa: E402
 from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent, QDragMoveEvent  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtWidgets import QApplication, QMenu  # noqa: E402
 
 from uploader_gui.auth.credentials import ClientCredentials  # noqa: E402
-from window_harness import close_window  # noqa: E402
+from window_harness import application, close_window  # noqa: E402
 from uploader_gui.config import Settings  # noqa: E402
 from uploader_gui.gui.same_name import SameNameDialog  # noqa: E402
 from uploader_gui.gui.about_dialog import add_help_menu  # noqa: E402
@@ -89,7 +90,7 @@ def hold_over_folder(app: QApplication, window: MainWindow, chosen: str, target:
 def main() -> int:
     out = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("docs/screenshots")
     out.mkdir(parents=True, exist_ok=True)
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app = application()
     app.setWindowIcon(app_icon())
     with tempfile.TemporaryDirectory() as tmp_name, \
             Sandbox(data_dir=Path(tmp_name) / "sandbox") as sandbox:
@@ -115,7 +116,7 @@ def main() -> int:
         signed_out.credentials_in_use = lambda: ClientCredentials(
             "client-id", "secret", "http://localhost:8765/callback")
         signed_out.set_client(None)
-        add_guides(signed_out, signed_out.menuBar().actions()[-1].menu(),
+        add_guides(signed_out, cast(QMenu, signed_out.menuBar().actions()[-1].menu()),
                    add_help_menu(signed_out))
         signed_out.resize(1280, 720)
         signed_out.show()
@@ -128,7 +129,7 @@ def main() -> int:
 
         window = MainWindow(engine, client, settings, environment="Sandbox", icon=app_icon())
         about = add_help_menu(window)  # as the app builds it
-        add_guides(window, window.menuBar().actions()[-1].menu(), about)
+        add_guides(window, cast(QMenu, window.menuBar().actions()[-1].menu()), about)
         window.resize(1280, 720)
         window.show()
         try:
@@ -185,16 +186,16 @@ def main() -> int:
             window.statusBar().clearMessage()
             window.show_notice("")
 
-            files = tmp / "files"
-            files.mkdir()
+            loose = tmp / "files"
+            loose.mkdir()
             names = ["A-101 Site plan.pdf", "A-201 Elevations.pdf", "S-001 Foundations.dwg",
                      "Site photo 2024-05-02.jpg", "Specifications.docx", "Schedule.xlsx"]
             for i, file_name in enumerate(names):
-                (files / file_name).write_bytes(os.urandom((12 if i < 3 else 6) * MiB))
+                (loose / file_name).write_bytes(os.urandom((12 if i < 3 else 6) * MiB))
             # Slow storage so the screenshot catches files part-way; one file is refused.
             sandbox.faults.add(Fault("stall", "storage_put", times=None, seconds=1.0))
             sandbox.faults.add(Fault("status", "associate", after=3, status=422))
-            window.add_paths(sorted(files.iterdir()))
+            window.add_paths(sorted(loose.iterdir()))
             pump(app, lambda: sum(1 for it in window.model.items()
                                   if it.state is UploadState.UPLOADING and it.bytes_done) >= 1)
             tick = time.monotonic() + 0.15  # one redraw tick, so the status bar has caught up
@@ -222,7 +223,7 @@ def main() -> int:
             window.statusBar().clearMessage()
             window.show_notice("")
             window.uploads_page.setSizes([470, 810])  # wide enough for who and when
-            held = [files / "A-101 Site plan.pdf", files / "A-201 Elevations.pdf"]
+            held = [loose / "A-101 Site plan.pdf", loose / "A-201 Elevations.pdf"]
             hold_over_folder(app, window, "Drawings", "Specifications", held)
             settle(app)
             window.grab().save(str(out / "drop-onto-folder.png"))

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import multiprocessing
 import multiprocessing.connection
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QElapsedTimer, QTimer
+from PySide6.QtCore import QCoreApplication, QElapsedTimer, QTimer
 from PySide6.QtWidgets import QApplication
 
 from uploader_gui.sandbox import DemoInfo, Sandbox
@@ -44,7 +45,16 @@ class StallMeter:
         self._timer.stop()
 
 
-def wait_until(app: QApplication, predicate, timeout: float) -> float:  # type: ignore[no-untyped-def]
+def application() -> QApplication:
+    """The running QApplication, made when there is none."""
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    return app
+
+
+def wait_until(app: QCoreApplication, predicate: Callable[[], object], timeout: float) -> float:
     start = time.perf_counter()
     while not predicate():
         if time.perf_counter() - start > timeout:
@@ -95,7 +105,7 @@ def _serve(data_dir: str, prepare: Prepare | None,
         pipe.recv()
 
 
-def close_window(app: QApplication, window: Any, engine: Any, journal: Any,
+def close_window(app: QCoreApplication, window: Any, engine: Any, journal: Any,
                  client: Any) -> None:
     """Stop the window's threads (bounded), then let it go and close what it used."""
     window.shutdown(10_000)
