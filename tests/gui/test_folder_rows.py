@@ -58,6 +58,12 @@ def test_a_dropped_folder_is_one_row_summing_its_files(qtmodeltester: ModelTeste
         assert model.rowCount() == 3
         folder = model.index(1, 0)
         assert model.rowCount(folder) == 20 and model.hasChildren(folder)
+        # Files say they never hold rows (the view then does not ask each one as the folder
+        # opens); the folder row does not say so.
+        never = Qt.ItemFlag.ItemNeverHasChildren
+        assert model.flags(model.index(0, 0)) & never
+        assert model.flags(model.index(3, COL_STATUS, folder)) & never
+        assert not model.flags(folder) & never
         assert model.data(model.index(0, COL_NAME)) == alone[0].name
         assert model.data(folder) == "Job 4411"
         assert model.data(model.index(1, COL_SIZE)) == "20.0 MB"

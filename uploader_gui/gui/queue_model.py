@@ -29,6 +29,7 @@ _Index = QModelIndex | QPersistentModelIndex
 _Top = FileRow | FolderGroup
 #: Every row's flags (computed once: views ask for them for every row they lay out).
 _ROW_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+_FILE_FLAGS = _ROW_FLAGS | Qt.ItemFlag.ItemNeverHasChildren
 _COLUMNS = len(HEADERS)
 
 
@@ -109,7 +110,15 @@ class QueueModel(QAbstractItemModel):
         return None
 
     def flags(self, index: _Index) -> Qt.ItemFlag:
-        return _ROW_FLAGS if index.isValid() else Qt.ItemFlag.NoItemFlags
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        # A file's row never has rows under it: saying so spares the view asking each one
+        # (through the sorting proxy, two calls into Python per row) as a folder row opens.
+        if index.internalId() != 0:
+            return _FILE_FLAGS
+        row = index.row()
+        return _ROW_FLAGS if row < len(self._top) and type(self._top[row]) is FolderGroup \
+            else _FILE_FLAGS
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         node = self._node(index)
