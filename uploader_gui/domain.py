@@ -208,6 +208,9 @@ class UploadItem:
     finished_at: float | None = None
     #: The Procore API the file was queued for ("" when queued by a version that did not say).
     api_base: str = ""
+    #: The name Procore gave the file when it is not ``name`` (a same-name clash kept both:
+    #: "plan.pdf" became "plan (1).pdf").
+    procore_name: str | None = None
 
     @property
     def where(self) -> str:

@@ -16,6 +16,22 @@ from uploader_gui.gui.queue_model import QueueModel
 from uploader_gui.transfer.model import ProgressEvent, UploadState
 
 
+def test_a_file_procore_renamed_says_its_name_in_procore(tmp_path: Path) -> None:
+    model = QueueModel()
+    renamed = make_item(1, tmp_path, state=UploadState.DONE, name="plan.pdf")
+    renamed.procore_name = "plan (1).pdf"
+    renamed.error = ("Procore already had a file named plan.pdf there, so this one was "
+                     "saved as plan (1).pdf.")
+    plain = make_item(2, tmp_path, state=UploadState.DONE, name="spec.pdf")
+    model.add_items([renamed, plain])
+    assert model.data(model.index(0, COL_NAME)) == "plan.pdf"  # the file on this computer
+    assert model.data(model.index(0, COL_STATUS)) == "Done — saved as plan (1).pdf"
+    assert "already had a file named plan.pdf" in model.data(
+        model.index(0, COL_STATUS), Qt.ItemDataRole.ToolTipRole)
+    assert model.data(model.index(1, COL_STATUS)) == "Done"
+    model.stop()
+
+
 def test_model_passes_qt_model_checks(qtmodeltester: ModelTester, tmp_path: Path) -> None:
     model = QueueModel()
     model.add_items([make_item(i, tmp_path) for i in range(1, 30)])

@@ -116,6 +116,7 @@ def test_a_version_2_journal_brings_its_finished_uploads_into_the_history(
     with sqlite3.connect(path) as db:  # as version 2 left it
         db.execute("DROP TABLE history")
         db.execute("ALTER TABLE uploads DROP COLUMN file_url")
+        db.execute("ALTER TABLE uploads DROP COLUMN procore_name")
         db.execute("UPDATE uploads SET state='done', finished_at=?, procore_id=9, web_url=?"
                    " WHERE id=?", (time.time(), "https://app.example/folder", done.id))
         db.execute("PRAGMA user_version=2")
@@ -126,9 +127,33 @@ def test_a_version_2_journal_brings_its_finished_uploads_into_the_history(
     assert entry.link == "https://app.example/folder"  # no file address was kept then
     assert again.get(queued.id).state is UploadState.QUEUED
     with sqlite3.connect(path) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 3
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 4
         assert json.loads(db.execute("SELECT destination FROM uploads WHERE id=?",
                                      (done.id,)).fetchone()[0])["project_id"] == 2
+
+
+def test_a_version_3_journal_gains_the_procore_name_and_keeps_its_history(
+        tmp_path: Path) -> None:
+    """Schema 3 had no procore_name: opening adds it; the history stays as it was, and a file
+    Procore renamed afterwards is listed under the name Procore gave it."""
+    path = tmp_path / "v3.sqlite3"
+    journal = Journal.open(path)
+    done, renamed = journal.add_items([_item(tmp_path / "done.pdf"),
+                                       _item(tmp_path / "plan.pdf")])
+    journal.update(done.id, state=UploadState.DONE, procore_id=5)
+    journal.close()
+    with sqlite3.connect(path) as db:  # as version 3 left it
+        db.execute("ALTER TABLE uploads DROP COLUMN procore_name")
+        db.execute("PRAGMA user_version=3")
+
+    again = Journal.open(path)
+    assert [e.name for e in again.history(PROD)] == ["done.pdf"]
+    again.update(renamed.id, state=UploadState.DONE, procore_id=6, procore_name="plan (1).pdf")
+    assert again.get(renamed.id).procore_name == "plan (1).pdf"
+    assert again.get(renamed.id).name == "plan.pdf", "the queue keeps the name asked for"
+    assert {e.name for e in again.history(PROD)} == {"done.pdf", "plan (1).pdf"}
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 4
 
 
 def test_the_csv_for_a_transmittal_log(tmp_path: Path) -> None:

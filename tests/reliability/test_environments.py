@@ -164,7 +164,7 @@ def test_a_version_one_journal_is_migrated_and_its_uploads_wait_to_be_adopted(
     assert plain.returncode == 0, plain.stderr
     assert "--adopt-older" in plain.stderr and _names(a) == []
     db = sqlite3.connect(_journal(home))
-    assert db.execute("PRAGMA user_version").fetchone()[0] == 3  # now the history's version
+    assert db.execute("PRAGMA user_version").fetchone()[0] == 4  # this version's schema
     db.close()
 
     adopted = _run(["resume", "--adopt-older"], _env(home, a))

@@ -173,6 +173,13 @@ def test_conflict_policies(engine: UploadEngine, sandbox: Sandbox, demo: Any,
                    if d["parent_id"] == doc["parent_id"] and d["name"].startswith("report"))
     assert names == ["report (1).pdf", "report.pdf"]
     assert sandbox.document_bytes(both.procore_id) == b"another one"
+    # The person is told the name Procore gave it, and the history lists it under that name.
+    assert both.name == "report.pdf" and both.procore_name == "report (1).pdf"
+    assert both.error == ("Procore already had a file named report.pdf there, so this one "
+                          "was saved as report (1).pdf.")
+    assert [e.name for e in engine.journal.history(engine.api_base)
+            if e.upload_id == both.id] == ["report (1).pdf"]
+    assert original.procore_name is None and versioned.procore_name is None
 
 
 def test_same_file_dropped_twice_is_queued_once(engine: UploadEngine, demo: Any,

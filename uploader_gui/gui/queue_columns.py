@@ -264,6 +264,8 @@ def file_text(row: FileRow, col: int) -> str:
     if col == COL_STATUS:
         if item.state is UploadState.FAILED:
             return f"{FAILED_PREFIX} — {explain(item.error, item).what}"
+        if item.state is UploadState.DONE and item.procore_name:
+            return f"{item.state} — saved as {item.procore_name}"
         return str(item.state)
     return ""
 

@@ -107,8 +107,10 @@ def _values(row: sqlite3.Row) -> tuple[object, ...]:
     destination = Destination.from_json(json.loads(row["destination"]))
     where = " / ".join([str(destination), *json.loads(row["subfolders"])])
     keys = row.keys()
+    # The name in Procore: the one it gave when it renamed the file, else the one asked for.
+    name = (row["procore_name"] if "procore_name" in keys else None) or row["name"]
     return (row["id"], row["api_base"], destination.company_id, destination.project_id,
-            project_name(destination), where, row["name"], row["path"], row["size"],
+            project_name(destination), where, name, row["path"], row["size"],
             row["state"], row["error"], row["finished_at"], row["procore_id"],
             row["file_url"] if "file_url" in keys else None, row["web_url"])
 

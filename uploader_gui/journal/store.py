@@ -28,7 +28,8 @@ log = logging.getLogger(__name__)
 #: migrated on opening; their uploads get "" and wait until someone says which Procore).
 #: 3: ``uploads.file_url`` and the ``history`` table (history.py); finished uploads of an
 #: older journal are copied into the history when it is opened.
-SCHEMA_VERSION = 3
+#: 4: ``uploads.procore_name``, the name Procore gave a file it renamed (the history lists it).
+SCHEMA_VERSION = 4
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS uploads (
@@ -59,7 +60,8 @@ CREATE TABLE IF NOT EXISTS uploads (
     assoc_name TEXT,
     assoc_started_at REAL,
     api_base TEXT NOT NULL DEFAULT '',
-    file_url TEXT
+    file_url TEXT,
+    procore_name TEXT
 );
 CREATE INDEX IF NOT EXISTS uploads_state ON uploads(state);
 CREATE TABLE IF NOT EXISTS segments (
@@ -86,6 +88,7 @@ class ItemChanges(TypedDict, total=False):
     procore_id: int | None
     web_url: str | None
     file_url: str | None
+    procore_name: str | None
     size: int
     mtime_ns: int
     segment_size: int | None
@@ -506,7 +509,7 @@ def _connect(path: Path) -> sqlite3.Connection:
         if result != "ok":
             raise sqlite3.DatabaseError(f"integrity check failed: {result}")
         version = db.execute("PRAGMA user_version").fetchone()[0]
-        if version not in (0, 1, 2, SCHEMA_VERSION):
+        if version not in (0, 1, 2, 3, SCHEMA_VERSION):
             raise sqlite3.DatabaseError(f"journal schema {version} is newer than this app")
         db.executescript(_SCHEMA + history.SCHEMA)
         _migrate(db, version)
@@ -528,6 +531,8 @@ def _migrate(db: sqlite3.Connection, version: int) -> None:
             db.execute("ALTER TABLE uploads ADD COLUMN api_base TEXT NOT NULL DEFAULT ''")
         if "file_url" not in columns:
             db.execute("ALTER TABLE uploads ADD COLUMN file_url TEXT")
+        if "procore_name" not in columns:
+            db.execute("ALTER TABLE uploads ADD COLUMN procore_name TEXT")
         if version < 3:
             history.copy_finished(db)
         db.execute("COMMIT")
@@ -571,4 +576,5 @@ def _item(row: sqlite3.Row) -> UploadItem:
         conflict=ConflictPolicy(row["conflict"]), state=UploadState(row["state"]),
         bytes_done=row["bytes_done"], error=row["error"], procore_id=row["procore_id"],
         web_url=row["web_url"], file_url=row["file_url"], created_at=row["created_at"],
-        finished_at=row["finished_at"], api_base=row["api_base"])
+        finished_at=row["finished_at"], api_base=row["api_base"],
+        procore_name=row["procore_name"])

@@ -30,14 +30,16 @@ PHOTO_PAGE = 300
 
 
 class Associated:
-    """The outcome: the Procore id of the document, photo or version's file, its state, and the
-    file's own address when Procore's answer gave one (see :func:`file_link`)."""
+    """The outcome: the Procore id of the document, photo or version's file, its state, the
+    file's own address when Procore's answer gave one (see :func:`file_link`), and the name
+    of a new document as Procore gave it."""
 
     def __init__(self, procore_id: int | None, state: UploadState,
-                 file_url: str | None = None) -> None:
+                 file_url: str | None = None, name: str | None = None) -> None:
         self.procore_id = procore_id
         self.state = state
         self.file_url = file_url
+        self.name = name
 
 
 def file_link(record: dict[str, Any] | None) -> str | None:
@@ -109,7 +111,10 @@ def associate(item: UploadItem, scope: Scope, client: ProcoreClient, journal: Jo
         # Not written here: the engine writes phase ASSOCIATED, the id and the end state in
         # one commit. Killed before it, the upload stays ASSOCIATING and a resume finds the
         # document (find_existing) instead of creating a second one.
-        return Associated(procore_id, UploadState.DONE, file_link(result))
+        new_document = item.destination.kind is not DestinationKind.PHOTO_ALBUM \
+            and rec.version_of is None
+        return Associated(procore_id, UploadState.DONE, file_link(result),
+                          _name(result) if new_document else None)
     assert last_error is not None
     raise last_error
 
@@ -160,8 +165,20 @@ def find_existing(item: UploadItem, scope: Scope, client: ProcoreClient, journal
                         return Associated(rec.version_of, UploadState.DONE, file_link(version))
         elif _ours(doc, name, item.size, started,
                    allow_renamed=item.conflict is ConflictPolicy.KEEP_BOTH):
-            return Associated(int(doc["id"]), UploadState.DONE, file_link(doc))
+            return Associated(int(doc["id"]), UploadState.DONE, file_link(doc), _name(doc))
     return None
+
+
+def renamed_by_procore(asked: str, given: str) -> str:
+    """What the person is told of a file Procore named otherwise (Keep both on a clash)."""
+    return (f"Procore already had a file named {asked} there, so this one was saved as "
+            f"{given}.")
+
+
+def _name(record: dict[str, Any]) -> str | None:
+    """A document's name as Procore gave it (Create File's answer, a listed file)."""
+    name = record.get("name")
+    return name if isinstance(name, str) and name else None
 
 
 def _ours(record: dict[str, Any], name: str | None, size: int, started: float,

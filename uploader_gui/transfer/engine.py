@@ -248,6 +248,7 @@ class UploadEngine:
         if final_state in (UploadState.DONE, UploadState.SKIPPED):
             changes["procore_id"], changes["web_url"] = item.procore_id, item.web_url
             changes["file_url"] = item.file_url
+            changes["procore_name"] = item.procore_name
         if final_state is UploadState.DONE:
             # The association's outcome and the end state in one commit (see associate()).
             changes["phase"] = Phase.ASSOCIATED
@@ -387,6 +388,9 @@ class UploadEngine:
         item.procore_id = outcome.procore_id
         item.file_url = outcome.file_url
         item.web_url = self._web_url(item, outcome.procore_id)
+        if outcome.name and outcome.name != item.name:
+            item.procore_name = outcome.name
+            reporter.notes.append(association.renamed_by_procore(item.name, outcome.name))
         return outcome.state
 
     def _restart_changed(self, item: UploadItem) -> None:
