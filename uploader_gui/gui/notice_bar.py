@@ -3,11 +3,10 @@ screen readers when it changes."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl
-from collections.abc import Callable
-
 from PySide6.QtWidgets import (QFrame, QHBoxLayout, QLabel, QPushButton, QStyle, QToolButton,
                                QWidget)
 

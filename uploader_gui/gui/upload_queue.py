@@ -116,8 +116,7 @@ class UploadQueue(QObject):
 
         def adopted(result: tuple[int, list[UploadItem]]) -> None:
             count, fresh = result
-            self.service.start([it.id for it in fresh
-                                if not it.state.finished and it.state.resumes_at_start])
+            self.service.start([it.id for it in fresh if it.state.resumes_at_start])
             emit(self.notice, adopted_notice(count))
 
         self._tasks.submit(adopt, adopted, self._report_error)

@@ -106,13 +106,13 @@ def entries(db: sqlite3.Connection, api_base: str) -> list[HistoryEntry]:
 def _values(row: sqlite3.Row) -> tuple[object, ...]:
     destination = Destination.from_json(json.loads(row["destination"]))
     where = " / ".join([str(destination), *json.loads(row["subfolders"])])
-    keys = row.keys()
     # The name in Procore: the one it gave when it renamed the file, else the one asked for.
-    name = (row["procore_name"] if "procore_name" in keys else None) or row["name"]
+    # (An older journal gains both columns in _migrate before its rows are copied here.)
+    name = row["procore_name"] or row["name"]
     return (row["id"], row["api_base"], destination.company_id, destination.project_id,
             project_name(destination), where, name, row["path"], row["size"],
             row["state"], row["error"], row["finished_at"], row["procore_id"],
-            row["file_url"] if "file_url" in keys else None, row["web_url"])
+            row["file_url"], row["web_url"])
 
 
 def project_name(destination: Destination) -> str:

@@ -111,8 +111,9 @@ def associate(item: UploadItem, scope: Scope, client: ProcoreClient, journal: Jo
         # Not written here: the engine writes phase ASSOCIATED, the id and the end state in
         # one commit. Killed before it, the upload stays ASSOCIATING and a resume finds the
         # document (find_existing) instead of creating a second one.
+        # Read again: a name clash in this loop may have made it a new version.
         new_document = item.destination.kind is not DestinationKind.PHOTO_ALBUM \
-            and rec.version_of is None
+            and journal.transfer(item.id).version_of is None
         return Associated(procore_id, UploadState.DONE, file_link(result),
                           _name(result) if new_document else None)
     assert last_error is not None
